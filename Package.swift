@@ -1,0 +1,92 @@
+// swift-tools-version:6.0
+// swift-caffe: the Caffe deep-learning framework, rebuilt in Swift.
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+let fast: [SwiftSetting] = v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+  name: "swift-caffe",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Caffe", targets: ["Caffe"]),
+    .executable(name: "caffe", targets: ["caffe"]),
+    .executable(name: "convert_mnist_data", targets: ["convert_mnist_data"]),
+    .executable(name: "upgrade_net_proto_text", targets: ["upgrade_net_proto_text"]),
+    .executable(name: "upgrade_net_proto_binary", targets: ["upgrade_net_proto_binary"]),
+    .executable(name: "upgrade_solver_proto_text", targets: ["upgrade_solver_proto_text"]),
+    .executable(name: "caffe-bench", targets: ["caffe-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+  ],
+  targets: [
+    // MARK: - C libraries (Debian -dev packages)
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CLMDB", pkgConfig: "lmdb",
+      providers: [.apt(["liblmdb-dev"])]),
+    .systemLibrary(name: "CLevelDB", providers: [.apt(["libleveldb-dev"])]),
+
+    // MARK: - Core
+    .target(name: "CaffeSupport", exclude: ["README.md"], swiftSettings: v5),
+    .target(
+      name: "CaffeProto",
+      dependencies: ["CaffeSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["README.md"], swiftSettings: v5),
+    .target(
+      name: "CaffeKernels", dependencies: ["CBLAS"],
+      exclude: ["README.md"], swiftSettings: fast),
+    .target(
+      name: "CaffeData", dependencies: [
+        "CLMDB", "CLevelDB", "CaffeProto", "CaffeSupport",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      exclude: ["README.md"], swiftSettings: v5),
+    .target(
+      name: "Caffe", dependencies: ["CaffeSupport", "CaffeProto", "CaffeKernels", "CaffeData"],
+      exclude: ["README.md"], swiftSettings: fast),
+
+    // MARK: - Tools
+    .target(
+      name: "CaffeCLI",
+      dependencies: [
+        "Caffe", "CaffeData", "CaffeProto",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      exclude: ["README.md"], swiftSettings: v5),
+    .executableTarget(name: "caffe", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "convert_mnist_data", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(
+      name: "upgrade_net_proto_text", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(
+      name: "upgrade_net_proto_binary", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(
+      name: "upgrade_solver_proto_text", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(
+      name: "caffe-bench", dependencies: ["Caffe", "CaffeKernels", "CBLAS"], swiftSettings: fast),
+
+    // MARK: - Test support
+    .target(
+      name: "CaffeTestSupport", dependencies: ["Caffe", "CaffeKernels", "CaffeProto"],
+      exclude: ["README.md"], swiftSettings: v5),
+
+    // MARK: - Tests
+    .testTarget(
+      name: "CaffeKernelsTests", dependencies: ["CaffeKernels", "CaffeTestSupport"],
+      swiftSettings: v5),
+    .testTarget(
+      name: "CaffeProtoTests", dependencies: ["CaffeProto", "CaffeTestSupport"],
+      swiftSettings: v5),
+    .testTarget(
+      name: "CaffeDataTests", dependencies: ["CaffeData", "CaffeTestSupport"],
+      swiftSettings: v5),
+    .testTarget(
+      name: "CaffeTests", dependencies: ["Caffe", "CaffeTestSupport"], swiftSettings: v5),
+    .testTarget(
+      name: "CaffeCLITests", dependencies: ["CaffeCLI", "CaffeTestSupport"], swiftSettings: v5),
+  ]
+)

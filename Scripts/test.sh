@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs swift-caffe's whole test suite: installs missing Debian packages, builds, runs `swift test`.
+# Usage: bash Scripts/test.sh [extra swift test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+bash Scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build "$@"

@@ -1,0 +1,2 @@
+// Lightning Memory-Mapped Database (liblmdb-dev).
+#include <lmdb.h>

@@ -1,0 +1,48 @@
+// The single table from Caffe type strings to layer classes.
+
+import CaffeProto
+import CaffeSupport
+
+/// Creates layers from their `type` string, as Caffe's LayerRegistry does.
+public enum LayerRegistry {
+  /// Every registered layer class, in alphabetical order of type string.
+  static let classes: [Layer.Type] = [
+    AbsValLayer.self,
+    AccuracyLayer.self,
+    ConvolutionLayer.self,
+    DataLayer.self,
+    DeconvolutionLayer.self,
+    DummyDataLayer.self,
+    ExpLayer.self,
+    InnerProductLayer.self,
+    InputLayer.self,
+    LogLayer.self,
+    PoolingLayer.self,
+    PowerLayer.self,
+    ReLULayer.self,
+    SigmoidLayer.self,
+    SilenceLayer.self,
+    SoftmaxLayer.self,
+    SoftmaxWithLossLayer.self,
+    SplitLayer.self,
+    TanHLayer.self,
+  ]
+
+  /// The registered type strings, sorted.
+  public static var knownTypes: [String] { classes.map { $0.type }.sorted() }
+
+  /// Looks up the class registered for `type`.
+  public static func layerClass(for type: String) -> Layer.Type? {
+    classes.first { $0.type == type }
+  }
+
+  /// Creates the layer that `param.type` names.
+  /// - Throws: `CaffeError.unknownLayerType` listing the known types, or what the layer's
+  ///   initialiser throws for bad parameters.
+  public static func makeLayer(_ param: LayerParameter) throws -> Layer {
+    guard let layerClass = layerClass(for: param.type) else {
+      throw CaffeError.unknownLayerType(layer: param.name, type: param.type, known: knownTypes)
+    }
+    return try layerClass.init(param)
+  }
+}

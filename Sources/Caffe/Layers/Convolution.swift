@@ -1,0 +1,418 @@
+// Convolution layers: the shared geometry and weights (BaseConvolutionLayer), Convolution and
+// Deconvolution.
+
+import CaffeKernels
+import CaffeProto
+import CaffeSupport
+
+/// The part Convolution and Deconvolution share: reading `convolution_param`, the weight and bias
+/// blobs, and the checks on the bottoms.
+///
+/// Parameters (`convolution_param`):
+/// - `num_output` (required, > 0): O, the number of filters.
+/// - `kernel_size` (once, or once per spatial axis) or `kernel_h` + `kernel_w` (2-D only).
+/// - `pad` (default 0), `stride` (default 1), `dilation` (default 1): each absent, once, or once
+///   per spatial axis; `pad_h`/`pad_w` and `stride_h`/`stride_w` are the 2-D alternatives.
+/// - `group` (default 1): must divide both C and O.
+/// - `bias_term` (default true), `weight_filler` and `bias_filler` (default constant 0).
+/// - `axis` (default 1): the channel axis; the axes before it are batch axes, those after it
+///   spatial axes, any number of them.
+/// - `force_nd_im2col` is accepted: the N-D and 2-D column kernels give the same numbers.
+/// - `engine` is accepted and ignored (everything runs on the CPU).
+///
+/// Several bottoms may be given, each with its own top; all must have the same shape and share
+/// the weights. `blobs[0]` holds the weights and `blobs[1]` the bias (when `bias_term`); they are
+/// filled on first setup unless the layer definition already carries them.
+open class BaseConvolutionLayer: Layer {
+  override open class var bottomCount: BlobCount { .atLeast(1) }
+  override open class var topCount: BlobCount { .atLeast(1) }
+
+  /// O: `num_output`.
+  public let numOutput: Int
+  /// The number of channel groups.
+  public let group: Int
+  /// Whether `blobs[1]` holds a bias.
+  public let biasTerm: Bool
+  /// The canonical channel axis, set by setup.
+  public private(set) var channelAxis = 1
+  /// C: the bottom's channel count, fixed at setup.
+  public private(set) var channels = 0
+  /// Kernel size per spatial axis.
+  public private(set) var kernel: [Int] = []
+  /// Zero padding per spatial axis.
+  public private(set) var pad: [Int] = []
+  /// Stride per spatial axis.
+  public private(set) var stride: [Int] = []
+  /// Dilation per spatial axis.
+  public private(set) var dilation: [Int] = []
+  /// The geometry of the current bottom shape (for Deconvolution: of its mirror convolution).
+  public private(set) var geometry: ConvolutionGeometry?
+
+  /// Scratch memory for the kernels (data only).
+  let workspace = Blob()
+  private var setupShape: [Int] = []
+
+  /// Whether the layer is a transposed convolution (weights (C, O/group, kernel…)).
+  open class var reverseDimensions: Bool { false }
+
+  /// Reads the shape-independent fields of `convolution_param`.
+  /// - Throws: `CaffeError.invalidParameter` for a zero `num_output` or `group`, `group` not
+  ///   dividing `num_output`, or both `kernel_size` and `kernel_h`/`kernel_w` given.
+  public required init(_ param: LayerParameter) throws {
+    let conv = param.convolutionParam
+    numOutput = Int(conv.numOutput)
+    group = Int(conv.group)
+    biasTerm = conv.biasTerm
+    try super.init(param)
+    guard numOutput > 0 else { throw invalid("num_output", "must be positive, got 0") }
+    guard group > 0 else { throw invalid("group", "must be positive, got 0") }
+    guard numOutput % group == 0 else {
+      throw invalid("group", "num_output \(numOutput) is not a multiple of group \(group)")
+    }
+  }
+
+  /// Reads the per-axis fields for the bottom's spatial axes and creates or checks the weights.
+  /// - Throws: `CaffeError.blobCount` if bottoms and tops differ in number;
+  ///   `CaffeError.invalidParameter` for per-axis fields given the wrong number of times, zero
+  ///   kernel, stride or dilation, `group` not dividing the channels, or stored blobs in the wrong
+  ///   number; `CaffeError.shapeMismatch` for stored blobs of the wrong shape.
+  override open func layerSetUp(bottom: [Blob], top: [Blob]) throws {
+    guard bottom.count == top.count else {
+      throw CaffeError.blobCount(
+        layer: name, type: typeName, side: "top",
+        expected: "exactly \(bottom.count) (one per bottom)",
+        actual: top.count)
+    }
+    let conv = param.convolutionParam
+    channelAxis = try axisIndex(Int(conv.axis), of: bottom[0], field: "axis")
+    setupShape = bottom[0].shape
+    let axes = bottom[0].numAxes - channelAxis - 1
+    kernel = try spatialValues(
+      "kernel_size", conv.kernelSize, hw: ("kernel_h", "kernel_w"),
+      given: conv.hasKernelH || conv.hasKernelW ? (conv.kernelH, conv.kernelW) : nil,
+      defaultValue: nil, axes: axes)
+    stride = try spatialValues(
+      "stride", conv.stride, hw: ("stride_h", "stride_w"),
+      given: conv.hasStrideH || conv.hasStrideW ? (conv.strideH, conv.strideW) : nil,
+      defaultValue: 1, axes: axes)
+    pad = try spatialValues(
+      "pad", conv.pad, hw: ("pad_h", "pad_w"),
+      given: conv.hasPadH || conv.hasPadW ? (conv.padH, conv.padW) : nil,
+      defaultValue: 0, axes: axes)
+    dilation = try spatialValues(
+      "dilation", conv.dilation, hw: nil, given: nil, defaultValue: 1, axes: axes)
+    try checkPositive("kernel_size", kernel)
+    try checkPositive("stride", stride)
+    try checkPositive("dilation", dilation)
+    channels = bottom[0].shape[channelAxis]
+    guard channels % group == 0 else {
+      throw invalid(
+        "group", "the bottom's \(channels) channels are not a multiple of group \(group)")
+    }
+    let weightShape =
+      (Self.reverseDimensions
+        ? [channels, numOutput / group] : [numOutput, channels / group]) + kernel
+    try setUpParameterBlobs(
+      weightShape: weightShape, biasShape: biasTerm ? [numOutput] : nil,
+      weightFiller: conv.weightFiller, biasFiller: conv.biasFiller)
+  }
+
+  /// Checks the bottoms, computes the geometry and shapes the tops (N…, O, outputShape…).
+  /// - Throws: `CaffeError.shapeMismatch` if the bottom's axes or channels changed since setup or
+  ///   the bottoms differ in shape; `CaffeError.invalidParameter` if the kernel does not fit.
+  override open func reshape(bottom: [Blob], top: [Blob]) throws {
+    let first = bottom[0]
+    guard first.numAxes == setupShape.count else {
+      throw CaffeError.shapeMismatch(
+        layer: name, blob: bottomName(0), expected: setupShape, actual: first.shape)
+    }
+    guard first.shape[channelAxis] == channels else {
+      var expected = first.shape
+      expected[channelAxis] = channels
+      throw CaffeError.shapeMismatch(
+        layer: name, blob: bottomName(0), expected: expected, actual: first.shape)
+    }
+    for index in bottom.indices.dropFirst() where bottom[index].shape != first.shape {
+      throw CaffeError.shapeMismatch(
+        layer: name, blob: bottomName(index), expected: first.shape, actual: bottom[index].shape)
+    }
+    let batch = first.count(from: 0, to: channelAxis)
+    let spatialShape = Array(first.shape[(channelAxis + 1)...])
+    let g = try makeGeometry(batch: batch, spatialShape: spatialShape, bottomShape: first.shape)
+    geometry = g
+    let topSpatial = Self.reverseDimensions ? g.inputShape : g.outputShape
+    let topShape = Array(first.shape[..<channelAxis]) + [numOutput] + topSpatial
+    for blob in top { try blob.reshape(topShape) }
+    try workspace.reshape([ConvolutionKernels.workspaceCount(g)])
+  }
+
+  /// The kernels' geometry for a bottom of `batch` images with spatial sizes `spatialShape`.
+  /// - Throws: `CaffeError.invalidParameter` if the output would be empty.
+  open func makeGeometry(batch: Int, spatialShape: [Int], bottomShape: [Int]) throws
+    -> ConvolutionGeometry
+  {
+    throw CaffeError.invalidNet(reason: "layer type \(typeName) does not define its geometry")
+  }
+
+  /// The weight, the bias (or `nil`) and the geometry, once reshape has run.
+  func parameters() throws -> (ConvolutionGeometry, Blob, Blob?) {
+    guard let geometry else {
+      throw CaffeError.invalidNet(reason: "layer \"\(name)\" (\(typeName)) ran before setup")
+    }
+    return (geometry, blobs[0], biasTerm ? blobs[1] : nil)
+  }
+
+  // MARK: - Parameter parsing
+
+  /// One value per spatial axis from a repeated field, or from its `_h`/`_w` pair.
+  private func spatialValues(
+    _ field: String, _ repeated: [UInt32], hw: (String, String)?, given: (UInt32, UInt32)?,
+    defaultValue: Int?, axes: Int
+  ) throws -> [Int] {
+    if let given, let hw {
+      guard axes == 2 else {
+        throw invalid(
+          hw.0,
+          "\(hw.0) and \(hw.1) can only be used for 2-D convolution; the bottom has "
+            + "\(axes) spatial axes (use \(field))")
+      }
+      guard repeated.isEmpty else {
+        throw invalid(field, "give either \(field) or \(hw.0)/\(hw.1), not both")
+      }
+      return [Int(given.0), Int(given.1)]
+    }
+    if repeated.isEmpty, let defaultValue { return Array(repeating: defaultValue, count: axes) }
+    guard repeated.count == 1 || repeated.count == axes else {
+      throw invalid(
+        field,
+        "given \(repeated.count) times for \(axes) spatial axes; give it once or once per "
+          + "axis")
+    }
+    return (0..<axes).map { Int(repeated[repeated.count == 1 ? 0 : $0]) }
+  }
+
+  private func checkPositive(_ field: String, _ values: [Int]) throws {
+    guard let axis = values.firstIndex(of: 0) else { return }
+    throw invalid(field, "must be positive, got 0 for spatial axis \(axis)")
+  }
+}
+
+// MARK: - Convolution
+
+/// "Convolution": `y[n, o] = Σ_c W[o, c] ⊛ x[n, c] + b[o]`, summed within each channel group,
+/// computed as im2col + GEMM over the whole mini-batch (Caffe's `ConvolutionLayer`).
+///
+/// Output size per spatial axis: `⌊(in + 2·pad − (dilation·(kernel − 1) + 1)) / stride⌋ + 1`.
+/// Parameters: see ``BaseConvolutionLayer``.
+///
+/// - bottom[i]: (N, C, H, W) — or any (batch…, C, spatial…) with the channel axis at `axis`.
+/// - top[i]: (N, O, H_out, W_out).
+/// - blobs: weight (O, C/group, kH, kW), bias (O).
+///
+/// Backward overwrites each `bottom[i].diff` (where `propagateDown[i]`) and accumulates into the
+/// weight and bias diffs.
+///
+/// - Throws: `CaffeError.invalidParameter`, `.shapeMismatch` or `.blobCount` as described in
+///   ``BaseConvolutionLayer``.
+public final class ConvolutionLayer: BaseConvolutionLayer {
+  override public class var type: String { "Convolution" }
+
+  override public func makeGeometry(batch: Int, spatialShape: [Int], bottomShape: [Int]) throws
+    -> ConvolutionGeometry
+  {
+    for axis in spatialShape.indices {
+      let extent = dilation[axis] * (kernel[axis] - 1) + 1
+      let padded = spatialShape[axis] + 2 * pad[axis]
+      guard extent <= padded else {
+        throw invalid(
+          "kernel_size",
+          "the kernel spans \(extent) along spatial axis \(axis) but the padded "
+            + "bottom \"\(bottomName(0))\" (shape \(bottomShape)) is only \(padded) wide")
+      }
+    }
+    return ConvolutionGeometry(
+      batch: batch, inputChannels: channels, inputShape: spatialShape, outputChannels: numOutput,
+      kernel: kernel, pad: pad, stride: stride, dilation: dilation, group: group)
+  }
+
+  override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
+    let (g, weight, bias) = try parameters()
+    for (input, output) in zip(bottom, top) {
+      ConvolutionKernels.forward(
+        g, input: input.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) },
+        into: output.data, workspace: workspace.data)
+    }
+  }
+
+  override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
+    let (g, weight, bias) = try parameters()
+    let weightDiff = propagatesToParameter(0) ? weight.diff : nil
+    let biasDiff = propagatesToParameter(1) ? bias?.diff : nil
+    for (index, (input, output)) in zip(bottom, top).enumerated() {
+      if let weightDiff {
+        ConvolutionKernels.backwardWeight(
+          g, input: input.data, outputDiff: output.diff, accumulatingInto: weightDiff,
+          biasAccumulatingInto: biasDiff, workspace: workspace.data)
+      } else if let biasDiff {
+        ConvolutionKernels.biasBackward(
+          diff: output.diff, batch: g.batch, channels: numOutput, spatial: g.outputSpatialCount,
+          accumulatingInto: biasDiff)
+      }
+      if propagateDown[index] {
+        ConvolutionKernels.backwardInput(
+          g, outputDiff: output.diff, weight: weight.data, into: input.diff,
+          workspace: workspace.data)
+      }
+    }
+  }
+}
+
+// MARK: - Deconvolution
+
+/// "Deconvolution": the transposed convolution, the adjoint of ``ConvolutionLayer`` with the
+/// same `convolution_param` (Caffe's `DeconvolutionLayer`).
+///
+/// Output size per spatial axis: `stride·(in − 1) + dilation·(kernel − 1) + 1 − 2·pad`.
+/// Parameters: see ``BaseConvolutionLayer``.
+///
+/// - bottom[i]: (N, C, H, W).
+/// - top[i]: (N, O, H_out, W_out).
+/// - blobs: weight (C, O/group, kH, kW), bias (O).
+///
+/// Backward overwrites each `bottom[i].diff` (where `propagateDown[i]`) and accumulates into the
+/// weight and bias diffs.
+///
+/// - Throws: as ``ConvolutionLayer``; `CaffeError.invalidParameter` if the output would be empty.
+public final class DeconvolutionLayer: BaseConvolutionLayer {
+  override public class var type: String { "Deconvolution" }
+  override public class var reverseDimensions: Bool { true }
+
+  override public func makeGeometry(batch: Int, spatialShape: [Int], bottomShape: [Int]) throws
+    -> ConvolutionGeometry
+  {
+    let g = ConvolutionGeometry.deconvolution(
+      batch: batch, inputChannels: channels, inputShape: spatialShape, outputChannels: numOutput,
+      kernel: kernel, pad: pad, stride: stride, dilation: dilation, group: group)
+    if let axis = g.inputShape.firstIndex(where: { $0 <= 0 }) {
+      throw invalid(
+        "pad",
+        "the output would be \(g.inputShape[axis]) wide along spatial axis \(axis) for "
+          + "bottom \"\(bottomName(0))\" (shape \(bottomShape)); reduce pad")
+    }
+    return g
+  }
+
+  override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
+    let (g, weight, bias) = try parameters()
+    for (input, output) in zip(bottom, top) {
+      DeconvolutionKernels.forward(
+        g, input: input.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) },
+        into: output.data, workspace: workspace.data)
+    }
+  }
+
+  override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
+    let (g, weight, bias) = try parameters()
+    let weightDiff = propagatesToParameter(0) ? weight.diff : nil
+    let biasDiff = propagatesToParameter(1) ? bias?.diff : nil
+    for (index, (input, output)) in zip(bottom, top).enumerated() {
+      if let weightDiff {
+        DeconvolutionKernels.backwardWeight(
+          g, input: input.data, outputDiff: output.diff, accumulatingInto: weightDiff,
+          biasAccumulatingInto: biasDiff, workspace: workspace.data)
+      } else if let biasDiff {
+        ConvolutionKernels.biasBackward(
+          diff: output.diff, batch: g.batch, channels: numOutput, spatial: g.inputSpatialCount,
+          accumulatingInto: biasDiff)
+      }
+      if propagateDown[index] {
+        DeconvolutionKernels.backwardInput(
+          g, outputDiff: output.diff, weight: weight.data, into: input.diff,
+          workspace: workspace.data)
+      }
+    }
+  }
+}
+
+// MARK: - Helpers shared by the layer families
+
+extension Layer {
+  /// The name of bottom `index` as the prototxt gives it (`bottom[i]` when built without a net).
+  func bottomName(_ index: Int) -> String {
+    index < param.bottom.count ? param.bottom[index] : "bottom[\(index)]"
+  }
+
+  /// The name of top `index` as the prototxt gives it (`top[i]` when built without a net).
+  func topName(_ index: Int) -> String {
+    index < param.top.count ? param.top[index] : "top[\(index)]"
+  }
+
+  /// Whether backward should compute the diff of parameter blob `index` (true where the net has
+  /// not said otherwise).
+  func propagatesToParameter(_ index: Int) -> Bool {
+    index < blobs.count && (index >= paramPropagateDown.count || paramPropagateDown[index])
+  }
+
+  /// The canonical index of `axis` (negative counts from the end) in `blob`.
+  /// - Throws: `CaffeError.invalidParameter` naming `field` if the axis is out of range.
+  func axisIndex(_ axis: Int, of blob: Blob, field: String, bottom: Int = 0) throws -> Int {
+    guard axis >= -blob.numAxes, axis < blob.numAxes else {
+      throw invalid(
+        field,
+        "axis \(axis) is out of range for bottom \"\(bottomName(bottom))\" with "
+          + "\(blob.numAxes) axes (shape \(blob.shape))")
+    }
+    return axis < 0 ? axis + blob.numAxes : axis
+  }
+
+  /// Creates and fills the weight (and bias) blobs, or checks those the definition carries.
+  ///
+  /// - Parameters:
+  ///   - weightShape: the weight's shape.
+  ///   - biasShape: the bias's shape, or `nil` without a bias.
+  ///   - weightFiller: how to fill a new weight.
+  ///   - biasFiller: how to fill a new bias.
+  ///   - exactShape: whether stored blobs must have exactly these shapes (else equal counts do).
+  /// - Throws: `CaffeError.invalidParameter` for a wrong number of stored blobs or a bad filler,
+  ///   `CaffeError.shapeMismatch` for a stored blob of the wrong shape.
+  func setUpParameterBlobs(
+    weightShape: [Int], biasShape: [Int]?, weightFiller: FillerParameter,
+    biasFiller: FillerParameter, exactShape: Bool = true
+  ) throws {
+    let shapes = [weightShape] + (biasShape.map { [$0] } ?? [])
+    let names = ["weight", "bias"]
+    if blobs.isEmpty {
+      let fillers = [(weightFiller, "weight_filler"), (biasFiller, "bias_filler")]
+      for (shape, (filler, field)) in zip(shapes, fillers) {
+        let blob = try Blob(shape: shape)
+        try fill(blob, with: filler, field: field)
+        blobs.append(blob)
+      }
+    } else {
+      guard blobs.count == shapes.count else {
+        throw invalid(
+          "blobs",
+          "the definition carries \(blobs.count) parameter blobs; the layer needs "
+            + "\(shapes.count) (\(names.prefix(shapes.count).joined(separator: " and ")))")
+      }
+      for (index, (blob, shape)) in zip(blobs, shapes).enumerated() {
+        let matches = exactShape ? blob.shape == shape : blob.count == shape.reduce(1, *)
+        guard matches else {
+          throw CaffeError.shapeMismatch(
+            layer: name, blob: names[index], expected: shape, actual: blob.shape)
+        }
+      }
+    }
+    resetParamPropagateDown()
+  }
+
+  /// Fills `blob` with `filler`.
+  /// - Throws: `CaffeError.invalidParameter` naming this layer and `field` for a bad filler.
+  func fill(_ blob: Blob, with filler: FillerParameter, field: String) throws {
+    do {
+      try Filler(filler).fill(blob)
+    } catch CaffeError.invalidParameter(_, _, let fillerField, let reason) {
+      throw invalid("\(field).\(fillerField)", reason)
+    }
+  }
+}

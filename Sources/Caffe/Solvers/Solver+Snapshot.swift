@@ -1,0 +1,119 @@
+// Snapshots (.caffemodel + .solverstate) and resuming from them.
+
+import CaffeProto
+import CaffeSupport
+import Foundation
+
+/// File names and the start-of-training write check for `snapshot_prefix`.
+enum SnapshotWriter {
+  /// `<prefix>_iter_<iteration><suffix>`, e.g. `examples/mnist/lenet_iter_5000.caffemodel`.
+  static func filename(prefix: String, iteration: Int, suffix: String) -> String {
+    "\(prefix)_iter_\(iteration)\(suffix)"
+  }
+
+  /// Checks, before any training, that snapshots can be written where `snapshot_prefix` says,
+  /// by creating and removing a probe file there.
+  /// - Throws: `CaffeError.invalidSolver` when `snapshot` is set without `snapshot_prefix`, or
+  ///   when the probe cannot be written.
+  static func checkWritable(_ param: SolverParameter) throws {
+    guard param.snapshot > 0 || param.snapshotAfterTrain else { return }
+    guard param.hasSnapshotPrefix || param.snapshot == 0 else {
+      throw CaffeError.invalidSolver(
+        reason: "In solver params, snapshot is specified but snapshot_prefix is not")
+    }
+    let probe = filename(prefix: param.snapshotPrefix, iteration: 0, suffix: ".tempfile")
+    guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+      throw CaffeError.invalidSolver(
+        reason: "Cannot write to snapshot prefix '\(param.snapshotPrefix)'. Make sure that the "
+          + "directory exists and is writable.")
+    }
+    try? FileManager.default.removeItem(atPath: probe)
+  }
+}
+
+extension Solver {
+  /// Writes `<prefix>_iter_<I>.caffemodel` (the train net's weights, with diffs if
+  /// `snapshot_diff`) and then `<prefix>_iter_<I>.solverstate`, each atomically, logging
+  /// Caffe's two `Snapshotting …` lines.
+  /// - Throws: `CaffeError.io` when a file cannot be written.
+  public func snapshot() throws {
+    let modelPath = SnapshotWriter.filename(
+      prefix: param.snapshotPrefix, iteration: iteration, suffix: ".caffemodel")
+    Log.info("Snapshotting to binary proto file \(modelPath)")
+    try BinaryProto.write(net.toProto(writeDiff: param.snapshotDiff), path: modelPath)
+    let statePath = SnapshotWriter.filename(
+      prefix: param.snapshotPrefix, iteration: iteration, suffix: ".solverstate")
+    var state = SolverState()
+    state.iter = Int32(iteration)
+    state.learnedNet = modelPath
+    state.currentStep = Int32(currentStep)
+    saveHistory(into: &state)
+    state.dataPosition = dataLayers.map { name, layer in
+      var position = Caffe_DataSourcePosition()
+      position.layer = name
+      position.record = UInt64(layer.recordsConsumed)
+      return position
+    }
+    Log.info("Snapshotting solver state to binary proto file \(statePath)")
+    try BinaryProto.write(state, path: statePath)
+  }
+
+  /// Resumes from a `.solverstate`: loads its `learned_net` weights, iteration, `current_step`,
+  /// history and data positions.
+  ///
+  /// A relative `learned_net` is tried as written (relative to the current directory, as in
+  /// Caffe), then as a file next to the solver state.
+  /// - Throws: `CaffeError.io` / `.invalidFile` for unreadable files, `.invalidSolver` when the
+  ///   state does not fit this solver or net (wrong history count, unknown data layer).
+  public func restore(from path: String) throws {
+    guard !path.hasSuffix(".h5") else {
+      throw CaffeError.invalidSolver(
+        reason: "\(path): HDF5 solver states are not supported by this build")
+    }
+    let state = try BinaryProto.read(SolverState.self, path: path)
+    iteration = Int(state.iter)
+    if state.hasLearnedNet {
+      try net.copyTrainedLayers(fromFile: try Self.locate(state.learnedNet, nextTo: path))
+    }
+    currentStep = Int(state.currentStep)
+    try restoreHistory(from: state, path: path)
+    try restoreDataPositions(state.dataPosition, path: path)
+  }
+
+  /// The train net's Data layers with their names, in net order.
+  private var dataLayers: [(String, DataLayer)] {
+    net.layers.enumerated().compactMap { index, layer in
+      (layer as? DataLayer).map { (net.layerNames[index], $0) }
+    }
+  }
+
+  private func restoreDataPositions(_ positions: [Caffe_DataSourcePosition], path: String) throws {
+    let layers = Dictionary(dataLayers, uniquingKeysWith: { first, _ in first })
+    for position in positions {
+      guard let layer = layers[position.layer] else {
+        throw CaffeError.invalidSolver(
+          reason: "\(path) records a position for data layer '\(position.layer)', which the "
+            + "train net does not have")
+      }
+      try layer.seek(toRecord: Int(position.record))
+    }
+  }
+
+  /// `learnedNet` if it exists, else the file of that name in the folder of `statePath`.
+  /// - Throws: `CaffeError.io` naming both places when neither exists.
+  static func locate(_ learnedNet: String, nextTo statePath: String) throws -> String {
+    let files = FileManager.default
+    if learnedNet.hasPrefix("/") || files.fileExists(atPath: learnedNet) { return learnedNet }
+    let folder = URL(fileURLWithPath: statePath).deletingLastPathComponent()
+    let beside = folder.appendingPathComponent(
+      URL(fileURLWithPath: learnedNet).lastPathComponent
+    ).path
+    guard files.fileExists(atPath: beside) else {
+      throw CaffeError.io(
+        path: learnedNet,
+        reason: "the weights named by solver state \(statePath) were found neither there "
+          + "nor at \(beside)")
+    }
+    return beside
+  }
+}

@@ -1,0 +1,40 @@
+// Caffe's gflags-style command lines (`-backend=leveldb`), rewritten for swift-argument-parser.
+
+/// Rewrites gflags-style single-dash flags as the double-dash flags swift-argument-parser reads.
+///
+/// Caffe's tools accept `-name=value`, `-name value`, `--name=value` and `--name value`;
+/// swift-argument-parser reads only the double-dash forms. So `-name=value` becomes
+/// `--name=value` and `-name value` becomes `--name value`. Left as they are:
+/// - arguments already starting with `--`, and everything after a bare `--`;
+/// - single-letter flags such as `-h`;
+/// - negative numbers (`-1`, `-0.5`, `-.5`, `-1e-3`) and a lone `-`.
+///
+/// - Parameter arguments: the command line without the program name.
+/// - Returns: the rewritten command line, in the same order.
+public func normalizeGFlags(_ arguments: [String]) -> [String] {
+  var result: [String] = []
+  result.reserveCapacity(arguments.count)
+  var afterTerminator = false
+  for argument in arguments {
+    if afterTerminator || argument == "--" {
+      afterTerminator = true
+      result.append(argument)
+    } else if isSingleDashLongFlag(argument) {
+      result.append("-" + argument)
+    } else {
+      result.append(argument)
+    }
+  }
+  return result
+}
+
+/// Whether `argument` is `-name` or `-name=value` with a name of at least two characters that
+/// starts with a letter or underscore (so not a negative number or a short flag).
+private func isSingleDashLongFlag(_ argument: String) -> Bool {
+  guard argument.hasPrefix("-"), !argument.hasPrefix("--") else { return false }
+  let name = argument.dropFirst().prefix { $0 != "=" }
+  guard name.count >= 2, let first = name.first, first.isLetter || first == "_" else {
+    return false
+  }
+  return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+}

@@ -1,0 +1,166 @@
+// Snapshots: file names and contents, atomic writes, and resume = uninterrupted run.
+
+import Caffe
+import CaffeProto
+import CaffeSupport
+import CaffeTestSupport
+import Foundation
+import Testing
+
+@Suite struct SolverSnapshotTests {
+  private func files(in folder: URL) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+  }
+
+  private func expectSameParameters(_ a: Net, _ b: Net) {
+    #expect(a.learnableParams.count == b.learnableParams.count)
+    for (x, y) in zip(a.learnableParams, b.learnableParams) {
+      #expect(x.dataArray == y.dataArray)
+    }
+  }
+
+  @Test func snapshotsWriteModelAndStateAtomically() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let prefix = folder.appendingPathComponent("tiny").path
+    let solver = try SGDSolver(
+      TinyNet.solverParam {
+        $0.maxIter = 5
+        $0.snapshot = 2
+        $0.snapshotPrefix = prefix
+        $0.snapshotAfterTrain = true
+      })
+    try solver.solve()
+    #expect(
+      try files(in: folder) == [
+        "tiny_iter_2.caffemodel", "tiny_iter_2.solverstate", "tiny_iter_4.caffemodel",
+        "tiny_iter_4.solverstate", "tiny_iter_5.caffemodel", "tiny_iter_5.solverstate",
+      ])
+    let state = try BinaryProto.read(SolverState.self, path: prefix + "_iter_4.solverstate")
+    #expect(state.iter == 4)
+    #expect(state.learnedNet == prefix + "_iter_4.caffemodel")
+    #expect(state.history.count == 2)
+    let model = try BinaryProto.read(NetParameter.self, path: prefix + "_iter_5.caffemodel")
+    let ip = try #require(model.layer.first { $0.name == "ip" })
+    #expect(ip.blobs.count == 2)
+    #expect(ip.blobs[0].data == solver.net.learnableParams[0].dataArray)
+  }
+
+  /// Constant input: the global generator is shared with tests running in parallel, so only
+  /// what the snapshot restores may decide the result.
+  @Test func resumingEqualsTheUninterruptedRun() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let edit: (String) -> (inout SolverParameter) -> Void = { name in
+      {
+        $0.maxIter = 6
+        $0.snapshot = 3
+        $0.snapshotPrefix = folder.appendingPathComponent(name).path
+      }
+    }
+    let constant = "type: \"constant\" value: 0.5"
+    let whole = try SGDSolver(TinyNet.solverParam(dataFiller: constant, edit("whole")))
+    try whole.solve()
+    let resumed = try SGDSolver(TinyNet.solverParam(dataFiller: constant, edit("resumed")))
+    try resumed.restore(from: folder.appendingPathComponent("whole_iter_3.solverstate").path)
+    #expect(resumed.iteration == 3)
+    try resumed.solve()
+    #expect(resumed.iteration == 6)
+    expectSameParameters(whole.net, resumed.net)
+    for (a, b) in zip(whole.history, resumed.history) { #expect(a.dataArray == b.dataArray) }
+  }
+
+  @Test func restoreFindsTheModelBesideTheState() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let solver = try SGDSolver(TinyNet.solverParam { $0.maxIter = 1 })
+    try solver.step(1)
+    var state = SolverState()
+    state.iter = 1
+    state.learnedNet = "elsewhere/tiny_iter_1.caffemodel"
+    solver.saveHistory(into: &state)
+    try BinaryProto.write(
+      solver.net.toProto(), path: folder.appendingPathComponent("tiny_iter_1.caffemodel").path)
+    let statePath = folder.appendingPathComponent("tiny_iter_1.solverstate").path
+    try BinaryProto.write(state, path: statePath)
+    let fresh = try SGDSolver(TinyNet.solverParam())
+    try fresh.restore(from: statePath)
+    expectSameParameters(solver.net, fresh.net)
+  }
+
+  @Test func historyCountMismatchSaysWhatWentWrong() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var state = SolverState()
+    state.iter = 7
+    let path = folder.appendingPathComponent("empty.solverstate").path
+    try BinaryProto.write(state, path: path)
+    let solver = try SGDSolver(TinyNet.solverParam())
+    do {
+      try solver.restore(from: path)
+      Issue.record("restoring a state without history succeeded")
+    } catch {
+      #expect("\(error)".contains("has 0 history blobs, SGD needs 2"))
+      #expect("\(error)".contains(".caffemodel to --snapshot"))
+    }
+  }
+
+  @Test func unwritableSnapshotPrefixFailsBeforeTraining() throws {
+    let prefix = "/nonexistent-folder-\(UUID().uuidString)/tiny"
+    do {
+      _ = try SGDSolver(
+        TinyNet.solverParam {
+          $0.snapshot = 1
+          $0.snapshotPrefix = prefix
+        })
+      Issue.record("an unwritable snapshot prefix was accepted")
+    } catch {
+      #expect(
+        "\(error)" == "Cannot write to snapshot prefix '\(prefix)'. Make sure that the "
+          + "directory exists and is writable.")
+    }
+  }
+
+  /// A Data layer over Caffe's MNIST test LMDB: the resumed run must continue from the record
+  /// the snapshot saved, so both runs see the same batches.
+  @Test(.enabled(if: Golden.isAvailable))
+  func resumingRestoresTheDataPosition() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let netText = """
+      name: "mnist-tiny"
+      layer {
+        name: "mnist" type: "Data" top: "data" top: "label"
+        transform_param { scale: 0.00390625 }
+        data_param { source: "\(Golden.path("golden/mnist_test_lmdb"))" batch_size: 5 backend: LMDB }
+      }
+      layer {
+        name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+        inner_product_param { num_output: 10 weight_filler { type: "xavier" } }
+      }
+      layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+      """
+    func param(_ name: String) throws -> SolverParameter {
+      try TinyNet.solverParam {
+        $0.netParam = (try? Prototxt.decode(NetParameter.self, text: netText)) ?? NetParameter()
+        $0.maxIter = 4
+        $0.snapshot = 2
+        $0.snapshotPrefix = folder.appendingPathComponent(name).path
+      }
+    }
+    let wholeParameters: [[Float]]
+    do {
+      let whole = try SGDSolver(try param("whole"))
+      try whole.solve()
+      wholeParameters = whole.net.learnableParams.map(\.dataArray)
+    }
+    let statePath = folder.appendingPathComponent("whole_iter_2.solverstate").path
+    let state = try BinaryProto.read(SolverState.self, path: statePath)
+    #expect(state.dataPosition.map(\.layer) == ["mnist"])
+    #expect(state.dataPosition.map(\.record) == [10])
+    let resumed = try SGDSolver(try param("resumed"))
+    try resumed.restore(from: statePath)
+    try resumed.solve()
+    #expect(resumed.net.learnableParams.map(\.dataArray) == wholeParameters)
+  }
+}
