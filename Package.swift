@@ -16,6 +16,8 @@ let package = Package(
     .executable(name: "upgrade_net_proto_binary", targets: ["upgrade_net_proto_binary"]),
     .executable(name: "upgrade_solver_proto_text", targets: ["upgrade_solver_proto_text"]),
     .executable(name: "caffe-bench", targets: ["caffe-bench"]),
+    .executable(name: "parse_log", targets: ["parse_log"]),
+    .executable(name: "plot_training_log", targets: ["plot_training_log"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
@@ -30,6 +32,9 @@ let package = Package(
       name: "CLMDB", pkgConfig: "lmdb",
       providers: [.apt(["liblmdb-dev"])]),
     .systemLibrary(name: "CLevelDB", providers: [.apt(["libleveldb-dev"])]),
+    .systemLibrary(
+      name: "CCairo", pkgConfig: "cairo",
+      providers: [.apt(["libcairo2-dev"])]),
 
     // MARK: - Core
     .target(name: "CaffeSupport", exclude: ["README.md"], swiftSettings: v5),
@@ -52,9 +57,12 @@ let package = Package(
 
     // MARK: - Tools
     .target(
+      name: "CaffeTools", dependencies: ["CaffeSupport", "CCairo"],
+      exclude: ["README.md"], swiftSettings: v5),
+    .target(
       name: "CaffeCLI",
       dependencies: [
-        "Caffe", "CaffeData", "CaffeProto",
+        "Caffe", "CaffeData", "CaffeProto", "CaffeTools",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"], swiftSettings: v5),
@@ -66,6 +74,8 @@ let package = Package(
       name: "upgrade_net_proto_binary", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(
       name: "upgrade_solver_proto_text", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "parse_log", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "plot_training_log", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(
       name: "caffe-bench", dependencies: ["Caffe", "CaffeKernels", "CBLAS"], swiftSettings: fast),
 
@@ -86,6 +96,9 @@ let package = Package(
       swiftSettings: v5),
     .testTarget(
       name: "CaffeTests", dependencies: ["Caffe", "CaffeTestSupport"], swiftSettings: v5),
+    .testTarget(
+      name: "CaffeToolsTests", dependencies: ["CaffeTools", "CaffeCLI", "CaffeTestSupport"],
+      swiftSettings: v5),
     .testTarget(
       name: "CaffeCLITests", dependencies: ["CaffeCLI", "CaffeTestSupport"], swiftSettings: v5),
   ]

@@ -12,6 +12,8 @@ REQUIREMENTS=(
   "liblmdb-dev|"
   "libleveldb-dev|"
   "libopenblas-dev|"
+  "libcairo2-dev|"
+  "fonts-dejavu-core|"
   "pkg-config|pkg-config --version"
   "gzip|gunzip --version"
   "curl|curl --version"

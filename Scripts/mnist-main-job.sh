@@ -15,7 +15,9 @@ bash examples/mnist/train_lenet.sh
 "$BIN/caffe" test --model=examples/mnist/lenet_train_test.prototxt \
   --weights=examples/mnist/lenet_iter_10000.caffemodel --iterations=100 \
   2>&1 | tee examples/mnist/lenet_test.log
+bash examples/mnist/plot_lenet.sh
 echo
 echo "Trained model:   examples/mnist/lenet_iter_10000.caffemodel (+ .solverstate)"
 echo "Training log:    examples/mnist/lenet_train.log"
 echo "Test log:        examples/mnist/lenet_test.log"
+echo "Plots:           examples/mnist/lenet_test_accuracy.png, examples/mnist/lenet_train_loss.png"

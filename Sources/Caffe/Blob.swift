@@ -126,14 +126,18 @@ public final class Blob {
   /// - Throws: `CaffeError.invalidNet` if the value count differs from `count`.
   public func setData(_ values: [Float]) throws {
     try checkCount(values.count)
-    values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    values.withUnsafeBufferPointer { source in
+      if let base = source.baseAddress { data.update(from: base, count: count) }
+    }
   }
 
   /// Copies `values` into `diff`.
   /// - Throws: `CaffeError.invalidNet` if the value count differs from `count`.
   public func setDiff(_ values: [Float]) throws {
     try checkCount(values.count)
-    values.withUnsafeBufferPointer { diff.update(from: $0.baseAddress!, count: count) }
+    values.withUnsafeBufferPointer { source in
+      if let base = source.baseAddress { diff.update(from: base, count: count) }
+    }
   }
 
   private func checkCount(_ given: Int) throws {
@@ -148,9 +152,8 @@ public final class Blob {
     dataStorage = other.dataStorage
   }
 
-  /// Makes this blob use `other`'s diff memory (no copy).
+  /// Makes this blob use `other`'s diff memory (no copy; allocated when either first asks).
   public func shareDiff(with other: Blob) {
-    other.diffStorage.reserve(other.count)
     diffStorage = other.diffStorage
   }
 

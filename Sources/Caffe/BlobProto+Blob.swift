@@ -24,8 +24,10 @@ extension Blob {
 
   /// Loads the values (and diffs, when present) of `proto`.
   ///
-  /// - Parameter reshape: adopt the proto's shape; when false the shapes must match
-  ///   (``shapeEquals(_:)``).
+  /// - Parameters:
+  ///   - proto: the serialized blob to read.
+  ///   - reshape: adopt the proto's shape; when false the shapes must match
+  ///     (``shapeEquals(_:)``).
   /// - Throws: `CaffeError.invalidFile` when the shapes or the value counts disagree.
   public func load(from proto: BlobProto, reshape: Bool = true) throws {
     if reshape {
@@ -52,7 +54,9 @@ extension Blob {
         reason: "\(what) holds \(given) values for shape \(CaffeError.shapeText(shape))")
     }
     if doubles.isEmpty {
-      floats.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: count) }
+      floats.withUnsafeBufferPointer { source in
+        if let base = source.baseAddress { target.update(from: base, count: count) }
+      }
     } else {
       for i in 0..<count { target[i] = Float(doubles[i]) }
     }

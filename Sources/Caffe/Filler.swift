@@ -17,7 +17,9 @@ public struct Filler {
   /// - Throws: `CaffeError.invalidParameter` for an unknown type or `sparse` on a filler other
   ///   than gaussian.
   public init(_ param: FillerParameter) throws {
-    let known = ["constant", "uniform", "gaussian", "positive_unitball", "xavier", "msra", "bilinear"]
+    let known = [
+      "constant", "uniform", "gaussian", "positive_unitball", "xavier", "msra", "bilinear",
+    ]
     guard known.contains(param.type) else {
       throw CaffeError.invalidParameter(
         layer: "", type: "filler", field: "type",
@@ -82,19 +84,19 @@ public struct Filler {
   private func sparsify(_ blob: Blob) throws {
     guard blob.numAxes >= 1, blob.shape[0] > 0 else { return }
     let probability = Float(param.sparse) / Float(blob.shape[0])
-    var mask = [UInt32](repeating: 0, count: blob.count)
-    mask.withUnsafeMutableBufferPointer { buffer in
-      Runtime.withGenerator {
-        Random.bernoulli(
-          count: blob.count, probability: probability, into: buffer.baseAddress!, using: &$0)
-      }
+    let mask = UnsafeMutablePointer<UInt32>.allocate(capacity: blob.count)
+    defer { mask.deallocate() }
+    Runtime.withGenerator {
+      Random.bernoulli(count: blob.count, probability: probability, into: mask, using: &$0)
     }
     for i in 0..<blob.count where mask[i] == 0 { blob.data[i] = 0 }
   }
 
   private func fillPositiveUnitball(_ blob: Blob) throws {
     let count = blob.count
-    Runtime.withGenerator { Random.uniform(count: count, min: 0, max: 1, into: blob.data, using: &$0) }
+    Runtime.withGenerator {
+      Random.uniform(count: count, min: 0, max: 1, into: blob.data, using: &$0)
+    }
     let rows = blob.numAxes > 0 ? max(blob.shape[0], 1) : 1
     let width = count / rows
     for row in 0..<rows {

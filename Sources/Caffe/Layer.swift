@@ -12,7 +12,7 @@ import CaffeSupport
 /// each forward and applies loss weights: a top with a non-zero loss weight `w` contributes
 /// `w · Σ top.data` to the loss, and its diff is seeded with `w` so backward starts from it.
 open class Layer {
-  /// Caffe's type string, e.g. "Convolution".
+  /// Caffe's type string, such as "Convolution".
   open class var type: String { "" }
   /// How many bottom blobs the type accepts.
   open class var bottomCount: BlobCount { .any }
@@ -21,8 +21,9 @@ open class Layer {
   /// Whether the net creates anonymous tops up to ``topCount``'s minimum (Caffe's AutoTopBlobs).
   open class var autoTopBlobs: Bool { false }
 
-  /// The layer's definition, as written in the prototxt.
-  public let param: LayerParameter
+  /// The layer's definition, as written in the prototxt. A layer may complete it during setup
+  /// (BatchNorm adds `lr_mult: 0` param specs for its statistics, as Caffe does).
+  public internal(set) var param: LayerParameter
   /// The phase (TRAIN or TEST) the layer runs in.
   public var phase: Phase
   /// The learnable parameter blobs (weights, biases), in Caffe's order.

@@ -28,7 +28,8 @@ extension Net {
     let owner = paramLayerIndices[ownerID]
     let ownerLayer = layerNames[owner.layer]
     Log.info(
-      "Sharing parameters '\(paramName)' owned by layer '\(ownerLayer)', param index \(owner.param)")
+      "Sharing parameters '\(paramName)' owned by layer '\(ownerLayer)', param index \(owner.param)"
+    )
     let mine = layer.blobs[paramID]
     let theirs = layers[owner.layer].blobs[owner.param]
     let permissive = spec.shareMode == .permissive

@@ -9,8 +9,9 @@ extension Net {
   ) throws {
     var layerParam = definition
     if !layerParam.hasPhase { layerParam.phase = phase }
-    guard layerParam.propagateDown.isEmpty
-      || layerParam.propagateDown.count == layerParam.bottom.count
+    guard
+      layerParam.propagateDown.isEmpty
+        || layerParam.propagateDown.count == layerParam.bottom.count
     else {
       throw CaffeError.invalidParameter(
         layer: layerParam.name, type: layerParam.type, field: "propagate_down",
@@ -57,7 +58,16 @@ extension Net {
         topIDs[layerID].append(-1)
       }
     }
+    let inPlace = topIDs[layerID].filter { $0 >= 0 && bottomIDs[layerID].contains($0) }
+    let shapesBefore = inPlace.map { blobs[$0].shape }
     try layer.setUp(bottom: bottomVecs[layerID], top: topVecs[layerID])
+    for (blobID, before) in zip(inPlace, shapesBefore) where blobs[blobID].shape != before {
+      throw CaffeError.invalidParameter(
+        layer: layerParam.name, type: layerParam.type, field: "top",
+        reason: "\"\(blobNames[blobID])\" is computed in place but this layer changes its shape "
+          + "from \(CaffeError.shapeText(before)) to \(CaffeError.shapeText(blobs[blobID].shape)); "
+          + "give the top its own name")
+    }
     logTopShapes(layerID)
     needBackward = try appendParams(layerID) || needBackward
     layerNeedBackward.append(needBackward)

@@ -109,7 +109,10 @@ public final class Net {
   /// The tops of layer `index`.
   public func tops(ofLayer index: Int) -> [Blob] { topVecs[index] }
   /// The names of the tops of layer `index`.
-  public func topNames(ofLayer index: Int) -> [String] { topIDs[index].map { blobNames[$0] } }
+  /// Anonymous tops the net created itself (Caffe's AutoTopBlobs) are named "(automatic)".
+  public func topNames(ofLayer index: Int) -> [String] {
+    topIDs[index].map { $0 >= 0 ? blobNames[$0] : "(automatic)" }
+  }
   /// Whether layer `index` runs backward.
   public func needsBackward(layer index: Int) -> Bool { layerNeedBackward[index] }
   /// The loss weight of blob `index` (non-zero for loss outputs).

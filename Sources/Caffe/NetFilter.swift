@@ -15,7 +15,8 @@ public enum NetFilter {
     filtered.layer = try param.layer.filter { layer in
       guard layer.include.isEmpty || layer.exclude.isEmpty else {
         throw CaffeError.invalidNet(
-          reason: "layer \"\(layer.name)\": specify either include rules or exclude rules; not both")
+          reason: "layer \"\(layer.name)\": specify either include rules or exclude rules; not both"
+        )
       }
       if !layer.include.isEmpty {
         return layer.include.contains { meets($0, state: param.state, layer: layer.name) }

@@ -10,16 +10,19 @@ import CaffeSupport
 /// No command, or an unknown one, is an error (exit 1) that lists the commands.
 public struct CaffeCommand: ParsableCommand {
   /// The commands, in the order Caffe's usage lists them.
-  static let actions = ["train", "test", "device_query", "time"]
+  static let actions = ["train", "test", "device_query", "time", "summary"]
 
+  /// The tool's name, usage line and the subcommands it dispatches to.
   public static let configuration = CommandConfiguration(
     commandName: "caffe",
     abstract: "command line brew",
     usage: "caffe <command> <args>",
     subcommands: [
       TrainCommand.self, TestCommand.self, DeviceQueryCommand.self, TimeCommand.self,
+      SummaryCommand.self,
     ])
 
+  /// Creates the root command; it has no options of its own.
   public init() {}
 
   /// Runs only when no command is given.
@@ -50,6 +53,7 @@ extension CaffeCommand: ArgumentPreflight {
 
 /// `caffe device_query`: this build has no GPU support, so it only says so.
 public struct DeviceQueryCommand: ParsableCommand {
+  /// The `device_query` subcommand's name and one-line help abstract.
   public static let configuration = CommandConfiguration(
     commandName: "device_query", abstract: "show GPU diagnostic information")
 
@@ -57,6 +61,7 @@ public struct DeviceQueryCommand: ParsableCommand {
   @Option(name: .customLong("gpu"), help: "GPU device ids, separated by ','.")
   var gpu = ""
 
+  /// Creates the command with `--gpu` at its default; the parser fills it in.
   public init() {}
 
   /// - Throws: always: there is no GPU to query in a CPU-only build.

@@ -7,7 +7,9 @@
 /// `--name=value` and `-name value` becomes `--name value`. Left as they are:
 /// - arguments already starting with `--`, and everything after a bare `--`;
 /// - single-letter flags such as `-h`;
-/// - negative numbers (`-1`, `-0.5`, `-.5`, `-1e-3`) and a lone `-`.
+/// - negative numbers (`-1`, `-0.5`, `-.5`, `-1e-3`) and a lone `-`; a negative number right
+///   after a long flag without `=` becomes that flag's value (`-iterations -5` becomes
+///   `--iterations=-5`), since swift-argument-parser would take it for a short flag.
 ///
 /// - Parameter arguments: the command line without the program name.
 /// - Returns: the rewritten command line, in the same order.
@@ -21,6 +23,10 @@ public func normalizeGFlags(_ arguments: [String]) -> [String] {
       result.append(argument)
     } else if isSingleDashLongFlag(argument) {
       result.append("-" + argument)
+    } else if Double(argument) != nil, argument.hasPrefix("-"), let flag = result.last,
+      flag.count > 2, flag.hasPrefix("--"), !flag.contains("=")
+    {
+      result[result.count - 1] = flag + "=" + argument
     } else {
       result.append(argument)
     }

@@ -12,6 +12,7 @@ import CaffeSupport
 /// output element of every batch, then `Loss: L` (the mean weighted loss) and
 /// `name = mean (* w = w·mean loss)` for each output element.
 public struct TestCommand: ParsableCommand {
+  /// The `test` subcommand's name and one-line help abstract.
   public static let configuration = CommandConfiguration(
     commandName: "test", abstract: "score a model")
 
@@ -26,6 +27,7 @@ public struct TestCommand: ParsableCommand {
 
   @OptionGroup var netState: NetStateOptions
 
+  /// Creates the command with every option at its default; the parser fills them in.
   public init() {}
 
   /// Scores the model.
@@ -38,7 +40,9 @@ public struct TestCommand: ParsableCommand {
       throw ValidationError("--iterations must be at least 1 (given \(iterations))")
     }
     netState.useCPU()
-    let net = try Net(try netState.netParameter(path: model, phase: .test))
+    let net = try locatingLayerErrors(in: [model]) {
+      try Net(try netState.netParameter(path: model, phase: .test))
+    }
     try net.copyTrainedLayers(fromFile: weights)
     Log.info("Running for \(iterations) iterations.")
     var sums: [Float] = []

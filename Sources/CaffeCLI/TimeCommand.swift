@@ -11,6 +11,7 @@ import CaffeSupport
 /// and logs Caffe's benchmark report: per-iteration times, the average forward and backward
 /// time of each layer, and the totals, all in milliseconds.
 public struct TimeCommand: ParsableCommand {
+  /// The `time` subcommand's name and one-line help abstract.
   public static let configuration = CommandConfiguration(
     commandName: "time", abstract: "benchmark model execution time")
 
@@ -25,6 +26,7 @@ public struct TimeCommand: ParsableCommand {
 
   @OptionGroup var netState: NetStateOptions
 
+  /// Creates the command with every option at its default; the parser fills them in.
   public init() {}
 
   /// Runs the benchmark.
@@ -37,7 +39,9 @@ public struct TimeCommand: ParsableCommand {
     }
     let netPhase = try parsedPhase()
     netState.useCPU()
-    let net = try Net(try netState.netParameter(path: model, phase: netPhase))
+    let net = try locatingLayerErrors(in: [model]) {
+      try Net(try netState.netParameter(path: model, phase: netPhase))
+    }
     Log.info("Performing Forward")
     let initialLoss = try net.forward()
     Log.info("Initial loss: \(formatG(initialLoss))")

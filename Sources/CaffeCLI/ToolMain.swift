@@ -23,6 +23,8 @@ public enum ToolMain {
   ///   - arguments: the command line after the program name.
   ///   - output: receives help text (standard output by default).
   ///   - errorOutput: receives the one `error: …` line (standard error by default).
+  /// - Returns: the process exit status: 0 on success or help, 1 on an error, or the status
+  ///   of a thrown `ExitCode`.
   public static func run<Command: ParsableCommand>(
     _ command: Command.Type, arguments: [String],
     output: (String) -> Void = { print($0) },

@@ -12,6 +12,7 @@ import CaffeSupport
 /// to `max_iter`. SIGINT and SIGHUP stop or snapshot as `--sigint_effect` / `--sighup_effect`
 /// say.
 public struct TrainCommand: ParsableCommand {
+  /// The `train` subcommand's name and one-line help abstract.
   public static let configuration = CommandConfiguration(
     commandName: "train", abstract: "train or finetune a model")
 
@@ -42,6 +43,7 @@ public struct TrainCommand: ParsableCommand {
     help: "Optional; action to take when a SIGHUP signal is received: snapshot, stop or none.")
   var sighupEffect = "snapshot"
 
+  /// Creates the command with every option at its default; the parser fills them in.
   public init() {}
 
   /// Trains as Caffe's `train` action does, logging `Use CPU.`, `Resuming from X`,
@@ -63,7 +65,9 @@ public struct TrainCommand: ParsableCommand {
     let onHangUp = try Self.action(sighupEffect)
     let param = try solverParameter()
     let signals = SolverSignalHandler(sigintEffect: onInterrupt, sighupEffect: onHangUp)
-    let trainer = try SolverRegistry.makeSolver(param)
+    let trainer = try locatingLayerErrors(in: [param.net, param.trainNet] + param.testNet) {
+      try SolverRegistry.makeSolver(param)
+    }
     trainer.actionRequest = { signals.requestedAction() }
     if !snapshot.isEmpty {
       Log.info("Resuming from \(snapshot)")

@@ -119,9 +119,13 @@ struct IDXFile {
   }
 
   private static func read(_ path: String) throws -> [UInt8] {
-    guard FileManager.default.fileExists(atPath: path) else {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw CaffeError.io(
         path: path, reason: "no such file; run data/mnist/get_mnist.sh to fetch MNIST")
+    }
+    guard !isDirectory.boolValue else {
+      throw CaffeError.io(path: path, reason: "is a directory, not an IDX file")
     }
     do {
       return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

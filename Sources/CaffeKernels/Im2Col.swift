@@ -73,6 +73,12 @@ public enum Im2Col {
   ) {
     let outH = outputSize(height, kernelH, padH, strideH, dilationH)
     let outW = outputSize(width, kernelW, padW, strideW, dilationW)
+    if isDense(padH, padW, strideH, strideW, dilationH, dilationW) {
+      denseIm2col(
+        image: image, channels: channels, height: height, width: width, kernelH: kernelH,
+        kernelW: kernelW, outH: outH, outW: outW, into: col, columnStride: columnStride)
+      return
+    }
     var row = col
     for c in 0..<channels {
       let plane = image + c * height * width
@@ -168,6 +174,12 @@ public enum Im2Col {
     let outH = outputSize(height, kernelH, padH, strideH, dilationH)
     let outW = outputSize(width, kernelW, padW, strideW, dilationW)
     image.update(repeating: 0, count: channels * height * width)
+    if isDense(padH, padW, strideH, strideW, dilationH, dilationW) {
+      denseCol2im(
+        col: col, channels: channels, height: height, width: width, kernelH: kernelH,
+        kernelW: kernelW, outH: outH, outW: outW, into: image, columnStride: columnStride)
+      return
+    }
     var row = col
     for c in 0..<channels {
       let plane = image + c * height * width
@@ -249,6 +261,71 @@ public enum Im2Col {
       dilation: dilation, columnStride: columnStride
     ) { colIndex, imageIndex in
       if imageIndex >= 0 { image[imageIndex] += col[colIndex] }
+    }
+  }
+
+  // MARK: - Dense 2-D (no padding, stride 1, dilation 1)
+
+  /// Whether a 2-D convolution is dense: no padding, stride 1 and dilation 1, so that every tap
+  /// of every output position reads inside the image (LeNet's convolutions are).
+  @inline(__always)
+  static func isDense(
+    _ padH: Int, _ padW: Int, _ strideH: Int, _ strideW: Int, _ dilationH: Int, _ dilationW: Int
+  ) -> Bool {
+    padH == 0 && padW == 0 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
+  }
+
+  /// im2col for a dense convolution: row `(c·kH + i)·kW + j` of the column block is the
+  /// (outH, outW) window of plane `c` whose corner is `(i, j)`, copied row by row.
+  ///
+  /// Same result as the general loop, without its per-row bounds arithmetic and zero fills, which
+  /// cost more than the copies themselves for small outputs (conv2 of LeNet: 8 × 8).
+  private static func denseIm2col(
+    image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernelH: Int,
+    kernelW: Int, outH: Int, outW: Int, into col: UnsafeMutablePointer<Float>, columnStride: Int
+  ) {
+    var row = col
+    for c in 0..<channels {
+      let plane = image + c * height * width
+      for i in 0..<kernelH {
+        for j in 0..<kernelW {
+          // out[y][x] = plane[y + i][x + j].
+          var source = plane + i * width + j
+          var out = row
+          for _ in 0..<outH {
+            Short.copy(from: source, to: out, count: outW)
+            out += outW
+            source += width
+          }
+          row += columnStride
+        }
+      }
+    }
+  }
+
+  /// col2im for a dense convolution: adds each row of the column block onto the (outH, outW)
+  /// window of its plane at corner `(i, j)`; `image` must be zeroed already.
+  private static func denseCol2im(
+    col: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernelH: Int,
+    kernelW: Int, outH: Int, outW: Int, into image: UnsafeMutablePointer<Float>,
+    columnStride: Int
+  ) {
+    var row = col
+    for c in 0..<channels {
+      let plane = image + c * height * width
+      for i in 0..<kernelH {
+        for j in 0..<kernelW {
+          // plane[y + i][x + j] += col[row][y][x].
+          var source = row
+          var target = plane + i * width + j
+          for _ in 0..<outH {
+            Short.add(source, to: target, count: outW)
+            source += outW
+            target += width
+          }
+          row += columnStride
+        }
+      }
     }
   }
 

@@ -23,9 +23,11 @@ public enum ProtoUpgrade {
   /// - Parameter path: The .prototxt file.
   /// - Returns: The net in the current format.
   /// - Throws: `CaffeError.io` or `CaffeError.prototxt` when the file cannot be read or parsed;
-  ///   what ``upgradeNet(_:source:)`` throws.
+  ///   `CaffeError.invalidFile` when it sets no field; what ``upgradeNet(_:source:)`` throws.
   public static func readNetText(path: String) throws -> NetParameter {
-    try upgradeNet(try Prototxt.readNet(path: path), source: path)
+    let net = try Prototxt.readNet(path: path)
+    try requireContent(net == NetParameter(), path: path, kind: "net")
+    return try upgradeNet(net, source: path)
   }
 
   /// Reads a binary net (.caffemodel) and upgrades it as needed; blobs are carried over.
@@ -44,10 +46,22 @@ public enum ProtoUpgrade {
   /// - Parameter path: The solver .prototxt file.
   /// - Returns: The solver in the current format.
   /// - Throws: `CaffeError.io` or `CaffeError.prototxt` when the file cannot be read or parsed;
-  ///   what ``upgradeSolver(_:source:)`` throws.
+  ///   `CaffeError.invalidFile` when it sets no field; what ``upgradeSolver(_:source:)`` throws.
   public static func readSolverText(path: String) throws -> SolverParameter {
-    let solver = try upgradeSolver(try Prototxt.readSolver(path: path), source: path)
+    let text = try Prototxt.readSolver(path: path)
+    try requireContent(text == SolverParameter(), path: path, kind: "solver")
+    let solver = try upgradeSolver(text, source: path)
     return defaultSnapshotPrefix(solver, solverPath: path)
+  }
+
+  /// Rejects a definition file that sets no field at all (empty, or only comments).
+  /// - Throws: `CaffeError.invalidFile` naming `path` when `isEmpty`.
+  private static func requireContent(_ isEmpty: Bool, path: String, kind: String) throws {
+    guard !isEmpty else {
+      throw CaffeError.invalidFile(
+        path: path,
+        reason: "defines nothing (empty or only comments); expected a \(kind) definition")
+    }
   }
 
   /// Whether any of the five net upgrades applies to `net`.

@@ -17,6 +17,7 @@ public enum BlobBuilder {
   ///   - mean: the mean (default 0).
   ///   - std: the standard deviation (default 1).
   ///   - seed: the generator's seed (default 1701).
+  /// - Returns: a new blob of Gaussian samples.
   /// - Throws: `CaffeError.invalidNet` for a bad shape.
   public static func gaussian(
     _ shape: [Int] = standardShape, mean: Float = 0, std: Float = 1, seed: UInt64 = 1701
@@ -34,6 +35,7 @@ public enum BlobBuilder {
   ///   - min: the lower bound (default 0).
   ///   - max: the upper bound (default 1).
   ///   - seed: the generator's seed (default 1701).
+  /// - Returns: a new blob of uniform samples.
   /// - Throws: `CaffeError.invalidNet` for a bad shape.
   public static func uniform(
     _ shape: [Int] = standardShape, min: Float = 0, max: Float = 1, seed: UInt64 = 1701
@@ -59,6 +61,7 @@ public enum BlobBuilder {
   ///   - shape: the blob's shape, e.g. (N).
   ///   - classes: the number of classes.
   ///   - seed: the generator's seed (default 1701).
+  /// - Returns: a new blob of labels stored as floats.
   /// - Throws: `CaffeError.invalidNet` for a bad shape.
   public static func labels(_ shape: [Int], classes: Int, seed: UInt64 = 1701) throws -> Blob {
     let blob = try Blob(shape: shape)

@@ -21,7 +21,9 @@ public enum Golden {
     FileManager.default.fileExists(atPath: shared.appendingPathComponent("golden").path)
   }
 
-  /// A path inside `../shared`, e.g. `Golden.path("golden/lenet_iter_10000.caffemodel")`.
+  /// A path inside `../shared`.
+  ///
+  /// For example `Golden.path("golden/lenet_iter_10000.caffemodel")`.
   public static func path(_ relative: String) -> String {
     shared.appendingPathComponent(relative).path
   }

@@ -70,8 +70,12 @@ public struct GradientChecker {
 
   /// Sets the layer up, then checks the objective ½·Σ top² once.
   ///
-  /// - Parameter checkBottom: which bottoms to check besides the parameters: -1 all, `i ≥ 0`
-  ///   only bottom `i`, below -1 none (as Caffe's `check_bottom`).
+  /// - Parameters:
+  ///   - layer: the layer under test.
+  ///   - bottom: its input blobs.
+  ///   - top: its output blobs.
+  ///   - checkBottom: which bottoms to check besides the parameters: -1 all, `i ≥ 0` only
+  ///     bottom `i`, below -1 none (as Caffe's `check_bottom`).
   /// - Returns: the disagreeing elements.
   /// - Throws: what the layer throws.
   public func checkGradient(
@@ -85,13 +89,19 @@ public struct GradientChecker {
   /// Sets the layer up, then checks the objective "one top element" for every element of every
   /// top.
   ///
-  /// - Parameter checkBottom: as in ``checkGradient(_:bottom:top:checkBottom:)``.
+  /// - Parameters:
+  ///   - layer: the layer under test.
+  ///   - bottom: its input blobs.
+  ///   - top: its output blobs.
+  ///   - checkBottom: as in ``checkGradient(_:bottom:top:checkBottom:)``.
   /// - Returns: the disagreeing elements.
   /// - Throws: what the layer throws.
   public func checkGradientExhaustive(
     _ layer: Layer, bottom: [Blob], top: [Blob], checkBottom: Int = -1
   ) throws -> [Failure] {
     try layer.setUp(bottom: bottom, top: top)
+    // A forward first: some layers (Filter) size their tops from the data, not at setup.
+    try layer.forward(bottom: bottom, top: top)
     var failures: [Failure] = []
     for topID in top.indices {
       for element in 0..<top[topID].count {
@@ -128,6 +138,9 @@ public struct GradientChecker {
   /// The parameter diffs are zeroed first. The layer must already be set up.
   ///
   /// - Parameters:
+  ///   - layer: the layer under test, already set up.
+  ///   - bottom: its input blobs.
+  ///   - top: its output blobs.
   ///   - checkBottom: -1 all bottoms, `i ≥ 0` only bottom `i`, below -1 none.
   ///   - topID: the top of a one-element objective, or nil.
   ///   - topDataID: the element of that top.

@@ -1,88 +1,54 @@
-// caffe-bench: times CaffeKernels (a large sgemm, then LeNet's layers) and prints ms and GFLOP/s.
+// caffe-bench: times LeNet training (the real Net and SGD step, and its kernels alone) and prints
+// ms, GFLOP/s and the share of a large sgemm measured in the same run.
 //
-// Usage: caffe-bench [--iterations N] [--blas-threads N] [--workers N] [--chunk N] [--compare]
-//   --blas-threads, --workers: OpenBLAS threads and our parallel-loop width (default: the module's
-//     default threading, Parallel.configureDefaultThreading()).
-//   --chunk N: images per convolution GEMM (1 = Caffe's image-at-a-time).
-//   --compare: also time the whole LeNet step under every threading setting.
+// Usage: caffe-bench [--mode net|kernels|all] [--iterations N] [--warmup N] [--model PROTOTXT]
+//                    [--solver PROTOTXT] [--blas-threads N] [--workers N] [--chunk N] [--compare]
+//   --mode: net = the Net built from --model (Data layers replaced by in-memory Input layers) and
+//     the SGDSolver step from --solver; kernels = LeNet's layers through CaffeKernels alone;
+//     all (default) = both. Run from the repository root (the default paths are relative).
+//   --iterations, --warmup: timed and untimed iterations per row (default 50 and 5); rows are
+//     medians.
+//   --blas-threads, --workers: OpenBLAS threads and our parallel-loop width (default: the
+//     module's default threading, Parallel.configureDefaultThreading()).
+//   --chunk N: images per convolution GEMM in the kernel mode (1 = Caffe's image-at-a-time).
+//   --compare: the kernel mode also times the whole step under several threading settings.
+import Caffe
 import CaffeKernels
+import CaffeSupport
 
-/// The command-line options.
-struct Options {
-  var iterations = 50
-  var blasThreads: Int?
-  var workers: Int?
-  var chunk: Int?
-  var compare = false
+#if canImport(Glibc)
+  import Glibc
+#endif
 
-  /// Parses `arguments` (without the program name); unknown flags are reported and ignored.
-  init(_ arguments: [String]) {
-    var rest = arguments[...]
-    while let flag = rest.popFirst() {
-      switch flag {
-      case "--compare": compare = true
-      case "--iterations": iterations = rest.popFirst().flatMap { Int($0) } ?? iterations
-      case "--blas-threads": blasThreads = rest.popFirst().flatMap { Int($0) }
-      case "--workers": workers = rest.popFirst().flatMap { Int($0) }
-      case "--chunk": chunk = rest.popFirst().flatMap { Int($0) }
-      default: print("warning: ignoring unknown argument \(flag)")
-      }
-    }
-  }
-
-  /// Applies the threading options on top of the module's default.
-  func applyThreading() {
-    Parallel.configureDefaultThreading()
-    if let blasThreads { BLAS.setThreadCount(blasThreads) }
-    if let workers { Parallel.workerCount = workers }
-  }
+/// Times the real net: per-layer rows, then the whole passes.
+func runNetMode(_ options: Options, reference: Measurement) throws {
+  var benchmark = Benchmark(iterations: options.iterations, warmup: options.warmup)
+  let step = try NetStep(modelPath: options.model, solverPath: options.solver)
+  print(
+    "Net \(step.net.name) from \(options.model), batch \(step.batch), SGD settings from "
+      + "\(options.solver)\nOpenBLAS threads \(BLAS.threadCount), workers "
+      + "\(Parallel.workerCount); medians of \(options.iterations) iterations after "
+      + "\(options.warmup) untimed")
+  let rows = try step.measure(&benchmark)
+  Benchmark.printTable(rows.layers, reference: reference.gigaflopsPerSecond, title: "layer")
+  print("")
+  Benchmark.printTable(rows.passes, reference: reference.gigaflopsPerSecond, title: "pass")
+  print(
+    "loss \(Benchmark.format(Double(rows.losses.before), 4)) before the timed training steps, "
+      + "\(Benchmark.format(Double(rows.losses.after), 4)) after (same batch each step)")
 }
 
-/// Times a square sgemm of side `size` with OpenBLAS's current thread count.
-func measureSgemm(size: Int, benchmark: inout Benchmark) -> Measurement {
-  let count = size * size
-  let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
-  let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
-  let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
-  defer {
-    a.deallocate()
-    b.deallocate()
-    c.deallocate()
-  }
-  var generator = SeededGenerator(seed: 1)
-  Random.uniform(count: count, min: -1, max: 1, into: a, using: &generator)
-  Random.uniform(count: count, min: -1, max: 1, into: b, using: &generator)
-  let flops = 2 * Double(size) * Double(size) * Double(size)
-  return benchmark.measure(name: "sgemm \(size)³", flops: flops, iterations: 10) {
-    // One OpenBLAS call, so OpenBLAS's own thread count decides the threads.
-    BLAS.serialGemm(
-      transA: false, transB: false, m: size, n: size, k: size, alpha: 1, a: a, lda: size, b: b,
-      ldb: size, beta: 0, c: c, ldc: size)
-  }
-}
-
-let options = Options(Array(CommandLine.arguments.dropFirst()))
-var benchmark = Benchmark(iterations: options.iterations)
-print("OpenBLAS: \(BLAS.configuration); \(Parallel.onlineProcessorCount) cores")
-
-BLAS.setThreadCount(Parallel.onlineProcessorCount)
-let sgemm = measureSgemm(size: 1024, benchmark: &benchmark)
-BLAS.setThreadCount(1)
-let sgemmSingle = measureSgemm(size: 1024, benchmark: &benchmark)
-Benchmark.printTable([sgemm], reference: sgemm.gigaflopsPerSecond)
-print(
-  "(one thread: \(Benchmark.format(sgemmSingle.gigaflopsPerSecond, 1)) GFLOP/s)\n")
-
-options.applyThreading()
-let lenet = LeNetKernels(imagesPerChunk: options.chunk)
-print(
-  "LeNet, batch \(lenet.batch): OpenBLAS threads \(BLAS.threadCount), workers "
-    + "\(Parallel.workerCount), parts \(lenet.conv2.parts), images per GEMM conv1 "
-    + "\(lenet.conv1.imagesPerChunk) conv2 \(lenet.conv2.imagesPerChunk)")
-Benchmark.printTable(lenet.measureStep(&benchmark), reference: sgemm.gigaflopsPerSecond)
-
-if options.compare {
-  print("\nWhole LeNet step by threading setting:")
+/// Times LeNet's kernels alone, as before the net existed.
+func runKernelMode(_ options: Options, reference: Measurement) {
+  var benchmark = Benchmark(iterations: options.iterations)
+  let lenet = LeNetKernels(imagesPerChunk: options.chunk)
+  print(
+    "LeNet kernels, batch \(lenet.batch): OpenBLAS threads \(BLAS.threadCount), workers "
+      + "\(Parallel.workerCount), parts \(lenet.conv2.parts), images per GEMM conv1 "
+      + "\(lenet.conv1.imagesPerChunk) conv2 \(lenet.conv2.imagesPerChunk)")
+  Benchmark.printTable(lenet.measureStep(&benchmark), reference: reference.gigaflopsPerSecond)
+  guard options.compare else { return }
+  print("\nWhole LeNet kernel step by threading setting:")
   var rows: [Measurement] = []
   for (blasThreads, workers, chunk) in [
     (1, 1, nil), (2, 1, nil), (1, 2, nil), (2, 2, nil), (2, 1, 1), (1, 2, 1), (1, 2, 2),
@@ -98,6 +64,48 @@ if options.compare {
       Measurement(
         name: label, flops: step?.flops ?? 0, milliseconds: step?.milliseconds ?? 0))
   }
-  Benchmark.printTable(rows, reference: sgemm.gigaflopsPerSecond)
+  Benchmark.printTable(rows, reference: reference.gigaflopsPerSecond)
   options.applyThreading()
 }
+
+/// The process's peak resident memory so far, in MB (10⁶ bytes), or nil where unknown.
+func peakResidentMegabytes() -> Double? {
+  #if canImport(Glibc)
+    var usage = rusage()
+    guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return nil }
+    // Linux reports kilobytes (KiB).
+    return Double(usage.ru_maxrss) * 1024 / 1e6
+  #else
+    return nil
+  #endif
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+Log.quiet = true
+Parallel.configureDefaultThreading()
+print("OpenBLAS: \(BLAS.configuration); \(Parallel.onlineProcessorCount) cores")
+var referenceBenchmark = Benchmark(iterations: 10, warmup: 2)
+let reference = measureReferenceGemm(size: 1024, benchmark: &referenceBenchmark)
+Benchmark.printTable(
+  [reference.single, reference.parallel], reference: reference.parallel.gigaflopsPerSecond,
+  title: "reference")
+print("(ratios below are to the \(reference.parallel.name) row)\n")
+
+options.applyThreading()
+var failed = false
+if options.mode != .kernels {
+  do {
+    try runNetMode(options, reference: reference.parallel)
+  } catch {
+    print("error: the net benchmark failed: \(error)")
+    failed = true
+  }
+  print("")
+}
+if options.mode != .net {
+  runKernelMode(options, reference: reference.parallel)
+}
+if let peak = peakResidentMegabytes() {
+  print("\npeak resident memory of caffe-bench: \(Benchmark.format(peak, 1)) MB")
+}
+if failed { exit(1) }

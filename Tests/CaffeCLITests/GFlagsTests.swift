@@ -25,11 +25,14 @@ import Testing
   func convertMNISTDataAcceptsCaffesFlagStyles(_ arguments: [String]) throws {
     let command = try ConvertMNISTData.parse(normalizeGFlags(arguments))
     #expect(command.backend == "leveldb")
-    #expect([command.inputImageFile, command.inputLabelFile, command.outputDBFile] == ["i", "l", "o"])
+    #expect(
+      [command.inputImageFile, command.inputLabelFile, command.outputDBFile] == ["i", "l", "o"])
   }
 
   @Test func convertMNISTDataRejectsUnknownBackendAndMissingArguments() {
-    #expect(throws: (any Error).self) { try ConvertMNISTData.parse(["i", "l", "o", "--backend=x"]) }
+    #expect(throws: (any Error).self) {
+      try ConvertMNISTData.parse(["i", "l", "o", "--backend=x"])
+    }
     #expect(throws: (any Error).self) { try ConvertMNISTData.parse(["i", "l"]) }
     let status = ToolMain.run(
       ConvertMNISTData.self, arguments: ["i", "l", "o"], errorOutput: { _ in })

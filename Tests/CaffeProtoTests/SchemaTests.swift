@@ -1,8 +1,9 @@
 // The embedded schema matches the generated message types.
 
-@testable import CaffeProto
 import SwiftProtobuf
 import Testing
+
+@testable import CaffeProto
 
 @Suite("Embedded caffe.proto schema")
 struct SchemaTests {

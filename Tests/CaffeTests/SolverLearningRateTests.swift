@@ -3,6 +3,7 @@
 import Caffe
 import CaffeProto
 import CaffeSupport
+import CaffeTestSupport
 import Foundation
 import Testing
 

@@ -4,6 +4,7 @@
 import Caffe
 import CaffeProto
 import CaffeSupport
+import CaffeTestSupport
 import Foundation
 import Testing
 
@@ -49,28 +50,6 @@ enum TinyNet {
     param.snapshotAfterTrain = false
     edit(&param)
     return param
-  }
-}
-
-/// Collects log messages (without the glog prefix) while a body runs; one capture at a time.
-final class LogCapture: @unchecked Sendable {
-  private static let exclusive = NSLock()
-  private let lock = NSLock()
-  private var lines: [String] = []
-
-  /// The messages captured so far.
-  var messages: [String] { lock.withLock { lines } }
-
-  func capture<T>(_ body: () throws -> T) rethrows -> T {
-    Self.exclusive.lock()
-    defer { Self.exclusive.unlock() }
-    let previous = Log.sink
-    Log.sink = { [self] line in
-      let message = line.split(separator: "] ", maxSplits: 1).last.map(String.init) ?? line
-      lock.withLock { lines.append(message) }
-    }
-    defer { Log.sink = previous }
-    return try body()
   }
 }
 

@@ -9,7 +9,10 @@ import Foundation
 /// The family of element-wise layers: one bottom, one top of the same shape, `y[i] = f(x[i])`.
 ///
 /// The top may be the bottom itself (in-place computation, `top: "x"` with `bottom: "x"`), which
-/// saves the memory of a blob.
+/// saves the memory of a blob. A layer whose backward needs x sets ``backwardReadsInput``; in
+/// place, it then calls ``saveInputIfInPlace(bottom:top:)`` first in its forward and reads x
+/// back through ``forwardInput(bottom:top:)``, so in place gives the same gradients as out of
+/// place (at the cost of one copy of the bottom, made only in place).
 ///
 /// - bottom[0]: any shape.
 /// - top[0]: the bottom's shape.
@@ -17,9 +20,32 @@ open class NeuronLayer: Layer {
   override open class var bottomCount: BlobCount { .exactly(1) }
   override open class var topCount: BlobCount { .exactly(1) }
 
-  /// Gives the top the bottom's shape (nothing to do when in place).
+  /// Whether backward reads the forward input x (so running in place needs a copy of it).
+  open var backwardReadsInput: Bool { false }
+
+  /// The copy of x kept for backward when the layer runs in place and reads x.
+  private let savedInput = Blob()
+
+  /// Gives the top the bottom's shape (nothing to do when in place, except sizing the copy of x
+  /// where backward needs one).
   override open func reshape(bottom: [Blob], top: [Blob]) throws {
-    if top[0] !== bottom[0] { try top[0].reshape(like: bottom[0]) }
+    if top[0] !== bottom[0] {
+      try top[0].reshape(like: bottom[0])
+    } else if backwardReadsInput {
+      try savedInput.reshape(like: bottom[0])
+    }
+  }
+
+  /// Copies x aside when the layer runs in place and its backward reads x; call it before the
+  /// forward overwrites the top.
+  public func saveInputIfInPlace(bottom: [Blob], top: [Blob]) {
+    guard top[0] === bottom[0], backwardReadsInput else { return }
+    Elementwise.copy(count: bottom[0].count, from: bottom[0].data, into: savedInput.data)
+  }
+
+  /// The forward input x for backward: the bottom's data, or the copy the forward made in place.
+  public func forwardInput(bottom: [Blob], top: [Blob]) -> UnsafeMutablePointer<Float> {
+    top[0] === bottom[0] && backwardReadsInput ? savedInput.data : bottom[0].data
   }
 }
 
@@ -99,21 +125,23 @@ public final class TanHLayer: NeuronLayer {
 /// "AbsVal": `y = |x|`.
 ///
 /// - bottom[0]: any shape.
-/// - top[0]: the bottom's shape (not in place: backward needs the sign of x).
+/// - top[0]: the bottom's shape; may be the bottom (in place, x is kept aside for backward).
 ///
 /// Backward overwrites `bottom[0].diff` with `top.diff · sign(x)`.
 public final class AbsValLayer: NeuronLayer {
   override public class var type: String { "AbsVal" }
+  override public var backwardReadsInput: Bool { true }
 
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
+    saveInputIfInPlace(bottom: bottom, top: top)
     Elementwise.abs(count: bottom[0].count, x: bottom[0].data, into: top[0].data)
   }
 
   override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
     guard propagateDown[0] else { return }
-    let count = bottom[0].count
-    Elementwise.sign(count: count, x: bottom[0].data, into: bottom[0].diff)
-    Elementwise.mul(count: count, a: top[0].diff, b: bottom[0].diff, into: bottom[0].diff)
+    Activation.absBackward(
+      count: bottom[0].count, x: forwardInput(bottom: bottom, top: top),
+      outputDiff: top[0].diff, into: bottom[0].diff)
   }
 }
 

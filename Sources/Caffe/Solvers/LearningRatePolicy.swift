@@ -21,12 +21,15 @@ public enum LearningRatePolicy: String, CaseIterable, Sendable {
 
   /// Reads and validates `lr_policy` and the fields its formula uses.
   ///
-  /// - Throws: `CaffeError.invalidSolver` for an unknown policy, `stepsize` ≤ 0 (step, sigmoid)
-  ///   or `gamma` < 0 (every policy that uses it).
+  /// - Throws: `CaffeError.invalidSolver` for a missing or unknown policy, `stepsize` ≤ 0 (step,
+  ///   sigmoid) or `gamma` < 0 (every policy that uses it).
   public init(_ param: SolverParameter) throws {
     guard let policy = LearningRatePolicy(rawValue: param.lrPolicy) else {
+      let problem =
+        param.lrPolicy.isEmpty
+        ? "The solver sets no lr_policy" : "Unknown learning rate policy: \(param.lrPolicy)"
       throw CaffeError.invalidSolver(
-        reason: "Unknown learning rate policy: \(param.lrPolicy) (known policies: "
+        reason: problem + " (known policies: "
           + Self.allCases.map(\.rawValue).joined(separator: ", ") + ")")
     }
     if policy == .step || policy == .sigmoid, param.stepsize <= 0 {

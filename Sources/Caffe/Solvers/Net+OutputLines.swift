@@ -8,6 +8,7 @@ extension Net {
   ///
   /// - Parameter values: the values to report in place of the blobs' current data (for
   ///   example means over test batches), one per output element; `nil` reports the data.
+  /// - Returns: the lines, without trailing newlines.
   public func outputLines(values: [Float]? = nil) -> [String] {
     var lines: [String] = []
     for (j, blob) in outputBlobs.enumerated() {

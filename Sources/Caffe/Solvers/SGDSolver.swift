@@ -4,7 +4,9 @@ import CaffeKernels
 import CaffeProto
 import CaffeSupport
 
-/// Caffe's `SGD` solver: for each learnable parameter w with gradient g (its diff),
+/// Caffe's `SGD` solver: gradient descent with momentum, weight decay and gradient clipping.
+///
+/// For each learnable parameter w with gradient g (its diff),
 ///
 ///     v ← momentum · v + lr · lr_mult · g,    w ← w − v
 ///

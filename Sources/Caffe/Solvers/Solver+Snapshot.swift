@@ -6,7 +6,7 @@ import Foundation
 
 /// File names and the start-of-training write check for `snapshot_prefix`.
 enum SnapshotWriter {
-  /// `<prefix>_iter_<iteration><suffix>`, e.g. `examples/mnist/lenet_iter_5000.caffemodel`.
+  /// `<prefix>_iter_<iteration><suffix>`, such as `examples/mnist/lenet_iter_5000.caffemodel`.
   static func filename(prefix: String, iteration: Int, suffix: String) -> String {
     "\(prefix)_iter_\(iteration)\(suffix)"
   }
@@ -35,8 +35,14 @@ extension Solver {
   /// Writes `<prefix>_iter_<I>.caffemodel` (the train net's weights, with diffs if
   /// `snapshot_diff`) and then `<prefix>_iter_<I>.solverstate`, each atomically, logging
   /// Caffe's two `Snapshotting …` lines.
-  /// - Throws: `CaffeError.io` when a file cannot be written.
+  /// - Throws: `CaffeError.io` when a file cannot be written; `CaffeError.invalidSolver` when the
+  ///   iteration or step does not fit the state's 32-bit fields.
   public func snapshot() throws {
+    guard let iter = Int32(exactly: iteration), let step = Int32(exactly: currentStep) else {
+      throw CaffeError.invalidSolver(
+        reason: "iteration \(iteration) (current_step \(currentStep)) is too large to be saved "
+          + "in a solver state")
+    }
     let modelPath = SnapshotWriter.filename(
       prefix: param.snapshotPrefix, iteration: iteration, suffix: ".caffemodel")
     Log.info("Snapshotting to binary proto file \(modelPath)")
@@ -44,9 +50,9 @@ extension Solver {
     let statePath = SnapshotWriter.filename(
       prefix: param.snapshotPrefix, iteration: iteration, suffix: ".solverstate")
     var state = SolverState()
-    state.iter = Int32(iteration)
+    state.iter = iter
     state.learnedNet = modelPath
-    state.currentStep = Int32(currentStep)
+    state.currentStep = step
     saveHistory(into: &state)
     state.dataPosition = dataLayers.map { name, layer in
       var position = Caffe_DataSourcePosition()
@@ -64,13 +70,19 @@ extension Solver {
   /// A relative `learned_net` is tried as written (relative to the current directory, as in
   /// Caffe), then as a file next to the solver state.
   /// - Throws: `CaffeError.io` / `.invalidFile` for unreadable files, `.invalidSolver` when the
-  ///   state does not fit this solver or net (wrong history count, unknown data layer).
+  ///   state does not fit this solver or net (negative iter or current_step, wrong history
+  ///   count, unknown data layer).
   public func restore(from path: String) throws {
     guard !path.hasSuffix(".h5") else {
       throw CaffeError.invalidSolver(
         reason: "\(path): HDF5 solver states are not supported by this build")
     }
     let state = try BinaryProto.read(SolverState.self, path: path)
+    guard state.iter >= 0, state.currentStep >= 0 else {
+      throw CaffeError.invalidSolver(
+        reason: "\(path): iter (\(state.iter)) and current_step (\(state.currentStep)) must not "
+          + "be negative")
+    }
     iteration = Int(state.iter)
     if state.hasLearnedNet {
       try net.copyTrainedLayers(fromFile: try Self.locate(state.learnedNet, nextTo: path))
@@ -95,7 +107,12 @@ extension Solver {
           reason: "\(path) records a position for data layer '\(position.layer)', which the "
             + "train net does not have")
       }
-      try layer.seek(toRecord: Int(position.record))
+      guard let record = Int(exactly: position.record) else {
+        throw CaffeError.invalidSolver(
+          reason: "\(path): data layer '\(position.layer)' position \(position.record) is too "
+            + "large")
+      }
+      try layer.seek(toRecord: record)
     }
   }
 

@@ -41,7 +41,7 @@ open class Solver {
   var iterationsLast: Float = 0
   var iterationTimer = Stopwatch()
 
-  /// The solver's type string, e.g. "SGD".
+  /// The solver's type string, such as "SGD".
   open class var type: String { "" }
 
   /// Builds the train net and the test nets and seeds the random generator.

@@ -24,24 +24,39 @@ import Testing
   }
 
   @Test func constant() throws {
-    let values = try filled { $0.type = "constant"; $0.value = 2.5 }
+    let values = try filled {
+      $0.type = "constant"
+      $0.value = 2.5
+    }
     #expect(values.allSatisfy { $0 == 2.5 })
   }
 
   @Test func uniformStaysInRange() throws {
-    let values = try filled { $0.type = "uniform"; $0.min = -2; $0.max = 3 }
+    let values = try filled {
+      $0.type = "uniform"
+      $0.min = -2
+      $0.max = 3
+    }
     #expect(values.allSatisfy { $0 >= -2 && $0 <= 3 })
     #expect(abs(mean(values) - 0.5) < 0.1)
   }
 
   @Test func gaussianMeanAndStd() throws {
-    let values = try filled { $0.type = "gaussian"; $0.mean = 1; $0.std = 2 }
+    let values = try filled {
+      $0.type = "gaussian"
+      $0.mean = 1
+      $0.std = 2
+    }
     #expect(abs(mean(values) - 1) < 0.1)
     #expect(abs(variance(values).squareRoot() - 2) < 0.1)
   }
 
   @Test func sparseGaussianKeepsAboutSparseOverNum() throws {
-    let values = try filled({ $0.type = "gaussian"; $0.sparse = 5 }, shape: [20, 600])
+    let values = try filled(
+      {
+        $0.type = "gaussian"
+        $0.sparse = 5
+      }, shape: [20, 600])
     let nonZero = Float(values.filter { $0 != 0 }.count) / Float(values.count)
     #expect(abs(nonZero - 0.25) < 0.03)
   }
@@ -57,7 +72,10 @@ import Testing
     (FillerParameter.VarianceNorm.fanIn, Float(600)), (.fanOut, 400), (.average, 500),
   ])
   func xavierRangeFollowsVarianceNorm(norm: FillerParameter.VarianceNorm, n: Float) throws {
-    let values = try filled { $0.type = "xavier"; $0.varianceNorm = norm }
+    let values = try filled {
+      $0.type = "xavier"
+      $0.varianceNorm = norm
+    }
     let limit = (3 / n).squareRoot()
     #expect(values.allSatisfy { abs($0) <= limit })
     #expect(abs(variance(values) - limit * limit / 3) < 0.1 * limit * limit / 3)

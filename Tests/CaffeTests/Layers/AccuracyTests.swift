@@ -15,7 +15,9 @@ import Testing
         + "accuracy_param { \(param) }")
   }
 
-  /// Four samples, three classes. Ranks of the true class: 1st, 2nd, 3rd, 1st (tied with another).
+  /// Four samples, three classes.
+  ///
+  /// Ranks of the true class: 1st, 2nd, 3rd, 1st (tied with another).
   func bottoms() throws -> [Blob] {
     [
       try BlobBuilder.values(

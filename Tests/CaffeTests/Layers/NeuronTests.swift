@@ -20,12 +20,22 @@ struct NeuronCase: Sendable, CustomTestStringConvertible {
   var inPlace = true
   /// Whether the bottom must be positive (inputs drawn from [0.5, 2) instead of N(0, 1)).
   var positiveInputs = false
+  /// Non-smooth points other than 0: inputs closer than 0.02 to one are pushed to 0.02 from it,
+  /// so that no finite-difference step crosses it (Caffe's Clip test does the same).
+  var kinks: [Float] = []
 
   var testDescription: String { definition }
 
   func bottom(_ shape: [Int] = BlobBuilder.standardShape) throws -> Blob {
-    positiveInputs
+    let blob =
+      positiveInputs
       ? try BlobBuilder.uniform(shape, min: 0.5, max: 2) : try BlobBuilder.gaussian(shape)
+    for i in 0..<blob.count {
+      for kink in kinks where abs(blob.data[i] - kink) < 0.02 {
+        blob.data[i] = kink + (blob.data[i] < kink ? -0.02 : 0.02)
+      }
+    }
+    return blob
   }
 
   static let all: [NeuronCase] = [
@@ -36,8 +46,7 @@ struct NeuronCase: Sendable, CustomTestStringConvertible {
     NeuronCase(
       definition: "type: \"Sigmoid\"", formula: { 1 / (1 + exp(-$0)) }, kinkRange: 0.01),
     NeuronCase(definition: "type: \"TanH\"", formula: { tanh($0) }),
-    NeuronCase(
-      definition: "type: \"AbsVal\"", formula: { abs($0) }, kinkRange: 0.01, inPlace: false),
+    NeuronCase(definition: "type: \"AbsVal\"", formula: { abs($0) }, kinkRange: 0.01),
     // Caffe's test_power_layer: GradientChecker(1e-3, 1e-2, 1701, 0, 0.01).
     NeuronCase(
       definition: "type: \"Power\" power_param { power: 2 scale: 0.5 shift: -1 }",
@@ -59,6 +68,32 @@ struct NeuronCase: Sendable, CustomTestStringConvertible {
     NeuronCase(
       definition: "type: \"Log\" log_param { base: 2 scale: 0.5 shift: 1 }",
       formula: { log2(1 + 0.5 * $0) }, inPlace: false, positiveInputs: true),
+    // Caffe's test_neuron_layer: BNLL (1e-2, 1e-3); ELU and Swish (1e-2, 1e-3, 1701, 0, 0.01).
+    NeuronCase(definition: "type: \"BNLL\"", formula: { log(1 + exp($0)) }),
+    NeuronCase(
+      definition: "type: \"ELU\" elu_param { alpha: 0.5 }",
+      formula: { $0 > 0 ? $0 : 0.5 * (exp($0) - 1) }, kinkRange: 0.01),
+    NeuronCase(
+      definition: "type: \"ELU\" elu_param { alpha: 0 }", formula: { max($0, 0) }, kinkRange: 0.01),
+    NeuronCase(
+      definition: "type: \"ELU\" elu_param { alpha: -0.5 }",
+      formula: { $0 > 0 ? $0 : -0.5 * (exp($0) - 1) }, kinkRange: 0.01),
+    NeuronCase(
+      definition: "type: \"ELU\"", formula: { $0 > 0 ? $0 : exp($0) - 1 }, kinkRange: 0.01),
+    NeuronCase(definition: "type: \"Swish\"", formula: { $0 / (1 + exp(-$0)) }, kinkRange: 0.01),
+    NeuronCase(
+      definition: "type: \"Swish\" swish_param { beta: 1.5 }",
+      formula: { $0 / (1 + exp(-1.5 * $0)) }, kinkRange: 0.01),
+    NeuronCase(
+      definition: "type: \"Swish\" swish_param { beta: 0 }", formula: { $0 / 2 },
+      kinkRange: 0.01),
+    // Caffe's TestClipGradient: (1e-2, 1e-3), inputs moved off the bounds.
+    NeuronCase(
+      definition: "type: \"Clip\" clip_param { min: -1 max: 2 }",
+      formula: { min(max($0, -1), 2) }, kinks: [-1, 2]),
+    NeuronCase(
+      definition: "type: \"Clip\" clip_param { min: 0.25 max: 0.25 }", formula: { _ in 0.25 },
+      kinks: [0.25]),
   ]
 }
 
