@@ -77,7 +77,9 @@ let package = Package(
     .executableTarget(name: "parse_log", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(name: "plot_training_log", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(
-      name: "caffe-bench", dependencies: ["Caffe", "CaffeKernels", "CBLAS"], swiftSettings: fast),
+      name: "caffe-bench",
+      dependencies: ["Caffe", "CaffeKernels", "CaffeProto", "CaffeSupport", "CBLAS"],
+      swiftSettings: fast),
 
     // MARK: - Test support
     .target(
