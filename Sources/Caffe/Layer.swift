@@ -21,7 +21,9 @@ open class Layer {
   /// Whether the net creates anonymous tops up to ``topCount``'s minimum (Caffe's AutoTopBlobs).
   open class var autoTopBlobs: Bool { false }
 
-  /// The layer's definition, as written in the prototxt. A layer may complete it during setup
+  /// The layer's definition, as written in the prototxt.
+  ///
+  /// A layer may complete it during setup
   /// (BatchNorm adds `lr_mult: 0` param specs for its statistics, as Caffe does).
   public internal(set) var param: LayerParameter
   /// The phase (TRAIN or TEST) the layer runs in.

@@ -109,6 +109,7 @@ public final class Net {
   /// The tops of layer `index`.
   public func tops(ofLayer index: Int) -> [Blob] { topVecs[index] }
   /// The names of the tops of layer `index`.
+  ///
   /// Anonymous tops the net created itself (Caffe's AutoTopBlobs) are named "(automatic)".
   public func topNames(ofLayer index: Int) -> [String] {
     topIDs[index].map { $0 >= 0 ? blobNames[$0] : "(automatic)" }

@@ -15,13 +15,8 @@ public struct UpgradeNetProtoBinary: ParsableCommand {
     commandName: "upgrade_net_proto_binary",
     abstract: "Upgrades trained weights (.caffemodel) written in a deprecated format.")
 
-  /// The caffemodel to read.
-  @Argument(help: ArgumentHelp("The caffemodel to upgrade.", valueName: "v0_net_proto_file_in"))
-  public var input: String
-
-  /// Where to write the upgraded caffemodel; may be the input itself.
-  @Argument(help: ArgumentHelp("Where to write the result.", valueName: "net_proto_file_out"))
-  public var output: String
+  /// The file to read and the file to write.
+  @OptionGroup var files: UpgradeNetFileArguments
 
   /// Makes a command with the defaults (swift-argument-parser fills it in).
   public init() {}
@@ -32,7 +27,7 @@ public struct UpgradeNetProtoBinary: ParsableCommand {
   ///   cannot be written.
   public func run() throws {
     try upgradeNetFile(
-      input: input, output: output, format: "binary",
+      files, format: "binary",
       read: { try BinaryProto.read(NetParameter.self, path: $0) },
       write: { try BinaryProto.write($0, path: $1) })
   }

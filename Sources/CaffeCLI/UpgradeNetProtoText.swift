@@ -15,13 +15,8 @@ public struct UpgradeNetProtoText: ParsableCommand {
     commandName: "upgrade_net_proto_text",
     abstract: "Upgrades a net definition (.prototxt) written in a deprecated format.")
 
-  /// The net definition to read.
-  @Argument(help: ArgumentHelp("The net definition to upgrade.", valueName: "v0_net_proto_file_in"))
-  public var input: String
-
-  /// Where to write the upgraded definition; may be the input itself.
-  @Argument(help: ArgumentHelp("Where to write the result.", valueName: "net_proto_file_out"))
-  public var output: String
+  /// The file to read and the file to write.
+  @OptionGroup var files: UpgradeNetFileArguments
 
   /// Makes a command with the defaults (swift-argument-parser fills it in).
   public init() {}
@@ -32,7 +27,7 @@ public struct UpgradeNetProtoText: ParsableCommand {
   ///   cannot be written.
   public func run() throws {
     try upgradeNetFile(
-      input: input, output: output, format: "text",
+      files, format: "text",
       read: { try Prototxt.readNet(path: $0) },
       write: { try Prototxt.write($0, path: $1) })
   }

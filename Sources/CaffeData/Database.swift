@@ -156,6 +156,38 @@ final class DatabaseReaders {
   }
 }
 
+/// Owns one engine handle (an `MDB_env`, a `leveldb_t`) and the readers using it; closing it
+/// ends those readers first, then releases the handle.
+class DatabaseHandle {
+  let handle: OpaquePointer
+  let path: String
+  let readers = DatabaseReaders()
+  private(set) var isOpen = true
+  private let release: (OpaquePointer) -> Void
+
+  /// Takes ownership of `handle`, opened at `path`; `release` closes it in the engine.
+  init(handle: OpaquePointer, path: String, release: @escaping (OpaquePointer) -> Void) {
+    self.handle = handle
+    self.path = path
+    self.release = release
+  }
+
+  deinit { close() }
+
+  /// Ends every reader, then releases the handle; later calls are ignored.
+  func close() {
+    guard isOpen else { return }
+    readers.endAll()
+    release(handle)
+    isOpen = false
+  }
+
+  /// Throws when the handle has been closed.
+  func requireOpen() throws {
+    guard isOpen else { throw closedDatabaseError(path) }
+  }
+}
+
 /// The error for using a database after ``Database/close()``.
 func closedDatabaseError(_ path: String) -> CaffeError {
   .database(path: path, reason: "the database is closed")

@@ -5,30 +5,10 @@ import CaffeSupport
 import Foundation
 
 /// Owns one `MDB_env` and the cursors reading it; closing it ends those cursors first.
-final class LMDBEnvironment {
-  let handle: OpaquePointer
-  let path: String
-  let readers = DatabaseReaders()
-  private(set) var isOpen = true
-
+final class LMDBEnvironment: DatabaseHandle {
+  /// Takes ownership of the environment `handle`, opened at `path`.
   init(handle: OpaquePointer, path: String) {
-    self.handle = handle
-    self.path = path
-  }
-
-  deinit { close() }
-
-  /// Ends every cursor, then closes the environment; later calls are ignored.
-  func close() {
-    guard isOpen else { return }
-    readers.endAll()
-    mdb_env_close(handle)
-    isOpen = false
-  }
-
-  /// Throws when the environment has been closed.
-  func requireOpen() throws {
-    guard isOpen else { throw closedDatabaseError(path) }
+    super.init(handle: handle, path: path) { mdb_env_close($0) }
   }
 
   /// Turns an LMDB return code into a `CaffeError.database` naming the path and the step.

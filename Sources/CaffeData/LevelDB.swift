@@ -4,32 +4,12 @@ import CLevelDB
 import CaffeSupport
 import Foundation
 
-/// Owns one `leveldb_t` and the iterators reading it; closing it ends those iterators first.
-final class LevelDBHandle {
-  let handle: OpaquePointer
-  let path: String
-  let readers = DatabaseReaders()
-  private(set) var isOpen = true
-
+/// Owns one `leveldb_t` and the iterators reading it; closing it ends those iterators first and
+/// then the database (releasing its `LOCK`).
+final class LevelDBHandle: DatabaseHandle {
+  /// Takes ownership of the database `handle`, opened at `path`.
   init(handle: OpaquePointer, path: String) {
-    self.handle = handle
-    self.path = path
-  }
-
-  deinit { close() }
-
-  /// Ends every iterator, then closes the database (releasing its `LOCK`); later calls are
-  /// ignored.
-  func close() {
-    guard isOpen else { return }
-    readers.endAll()
-    leveldb_close(handle)
-    isOpen = false
-  }
-
-  /// Throws when the database has been closed.
-  func requireOpen() throws {
-    guard isOpen else { throw closedDatabaseError(path) }
+    super.init(handle: handle, path: path) { leveldb_close($0) }
   }
 }
 

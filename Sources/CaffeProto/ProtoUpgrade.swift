@@ -46,12 +46,34 @@ public enum ProtoUpgrade {
   /// - Parameter path: The solver .prototxt file.
   /// - Returns: The solver in the current format.
   /// - Throws: `CaffeError.io` or `CaffeError.prototxt` when the file cannot be read or parsed;
-  ///   `CaffeError.invalidFile` when it sets no field; what ``upgradeSolver(_:source:)`` throws.
+  ///   `CaffeError.invalidFile` when it sets no field; what ``upgradeSolver(_:source:)`` and
+  ///   ``upgradeNet(_:source:)`` throw.
   public static func readSolverText(path: String) throws -> SolverParameter {
     let text = try Prototxt.readSolver(path: path)
     try requireContent(text == SolverParameter(), path: path, kind: "solver")
-    let solver = try upgradeSolver(text, source: path)
+    let solver = try upgradeEmbeddedNets(try upgradeSolver(text, source: path), source: path)
     return defaultSnapshotPrefix(solver, solverPath: path)
+  }
+
+  /// Upgrades the nets written inside a solver (`net_param`, `train_net_param`,
+  /// `test_net_param`), which may use the V0/V1 formats too (BVLC's own
+  /// lenet_consolidated_solver does). Caffe upgrades only nets read from files, and so builds an
+  /// empty net from an embedded V1 one; we upgrade them as any other net.
+  static func upgradeEmbeddedNets(_ solver: SolverParameter, source: String) throws
+    -> SolverParameter
+  {
+    var result = solver
+    if solver.hasNetParam {
+      result.netParam = try upgradeNet(solver.netParam, source: "\(source) (net_param)")
+    }
+    if solver.hasTrainNetParam {
+      result.trainNetParam = try upgradeNet(
+        solver.trainNetParam, source: "\(source) (train_net_param)")
+    }
+    result.testNetParam = try solver.testNetParam.map {
+      try upgradeNet($0, source: "\(source) (test_net_param)")
+    }
+    return result
   }
 
   /// Rejects a definition file that sets no field at all (empty, or only comments).

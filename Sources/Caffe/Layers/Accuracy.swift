@@ -61,14 +61,8 @@ public final class AccuracyLayer: Layer {
         "top_k \(topK) must be less than or equal to the number of classes "
           + "(\(classes) in \"\(bottomName(0))\", shape \(scores.shape))")
     }
-    guard outer * inner == bottom[1].count else {
-      throw CaffeError.invalidNet(
-        reason: "layer \"\(name)\" (Accuracy): Number of labels must match number of "
-          + "predictions; e.g., if label axis == 1 and prediction shape is (N, C, H, W), label "
-          + "count (number of labels) must be N*H*W, with integer values in {0, 1, ..., C-1}. "
-          + "Here \"\(bottomName(0))\" is \(scores.shape), so \(outer * inner) labels are "
-          + "needed; \"\(bottomName(1))\" has \(bottom[1].count)")
-    }
+    try checkLabelCount(
+      scores: scores, labels: bottom[1], predictions: outer * inner, axisName: "label")
     try top[0].reshape([])
     if top.count > 1 { try top[1].reshape([classes]) }
   }

@@ -30,9 +30,7 @@ public final class ConcatLayer: Layer {
   public required init(_ param: LayerParameter) throws {
     try super.init(param)
     let concat = param.concatParam
-    guard !(concat.hasAxis && concat.hasConcatDim) else {
-      throw invalid("concat_dim", "give either axis or concat_dim, not both")
-    }
+    try checkAxisOrLegacy(hasAxis: concat.hasAxis, hasLegacy: concat.hasConcatDim, "concat_dim")
   }
 
   /// Checks the bottom shapes and shapes the top.
@@ -63,36 +61,15 @@ public final class ConcatLayer: Layer {
 
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
     guard bottom.count > 1 else { return }
-    let output = top[0]
-    let outer = output.count(from: 0, to: axis)
-    let inner = output.count(from: axis + 1)
-    let outputRow = output.shape[axis] * inner
-    var offset = 0
-    for blob in bottom {
-      // Bottom row n (of `length` floats) goes to top row n at column `offset`.
-      let length = blob.shape[axis] * inner
-      Copy.blocks(
-        count: outer, length: length, from: blob.data, stride: length,
-        into: output.data + offset, stride: outputRow)
-      offset += length
+    copyBlocks(along: axis, of: top[0], top[0].data, pieces: bottom, intoWhole: true) {
+      bottom[$0].data
     }
   }
 
   override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
     guard bottom.count > 1 else { return }
-    let output = top[0]
-    let outer = output.count(from: 0, to: axis)
-    let inner = output.count(from: axis + 1)
-    let outputRow = output.shape[axis] * inner
-    var offset = 0
-    for (blob, propagates) in zip(bottom, propagateDown) {
-      let length = blob.shape[axis] * inner
-      if propagates {
-        Copy.blocks(
-          count: outer, length: length, from: output.diff + offset, stride: outputRow,
-          into: blob.diff, stride: length)
-      }
-      offset += length
+    copyBlocks(along: axis, of: top[0], top[0].diff, pieces: bottom, intoWhole: false) {
+      propagateDown[$0] ? bottom[$0].diff : nil
     }
   }
 }
@@ -128,9 +105,7 @@ public final class SliceLayer: Layer {
   public required init(_ param: LayerParameter) throws {
     try super.init(param)
     let slice = param.sliceParam
-    guard !(slice.hasAxis && slice.hasSliceDim) else {
-      throw invalid("slice_dim", "give either axis or slice_dim, not both")
-    }
+    try checkAxisOrLegacy(hasAxis: slice.hasAxis, hasLegacy: slice.hasSliceDim, "slice_dim")
   }
 
   /// Shapes the tops from the slice points.
@@ -155,34 +130,15 @@ public final class SliceLayer: Layer {
 
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
     guard top.count > 1 else { return }
-    let input = bottom[0]
-    let outer = input.count(from: 0, to: axis)
-    let inner = input.count(from: axis + 1)
-    let inputRow = input.shape[axis] * inner
-    var offset = 0
-    for blob in top {
-      // Top row n (of `length` floats) comes from bottom row n at column `offset`.
-      let length = blob.shape[axis] * inner
-      Copy.blocks(
-        count: outer, length: length, from: input.data + offset, stride: inputRow,
-        into: blob.data, stride: length)
-      offset += length
+    copyBlocks(along: axis, of: bottom[0], bottom[0].data, pieces: top, intoWhole: false) {
+      top[$0].data
     }
   }
 
   override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
     guard propagateDown[0], top.count > 1 else { return }
-    let input = bottom[0]
-    let outer = input.count(from: 0, to: axis)
-    let inner = input.count(from: axis + 1)
-    let inputRow = input.shape[axis] * inner
-    var offset = 0
-    for blob in top {
-      let length = blob.shape[axis] * inner
-      Copy.blocks(
-        count: outer, length: length, from: blob.diff, stride: length,
-        into: input.diff + offset, stride: inputRow)
-      offset += length
+    copyBlocks(along: axis, of: bottom[0], bottom[0].diff, pieces: top, intoWhole: true) {
+      top[$0].diff
     }
   }
 
@@ -228,6 +184,14 @@ public final class SliceLayer: Layer {
 // MARK: - Helpers
 
 extension Layer {
+  /// Checks that at most one of `axis` and its legacy field (`concat_dim`, `slice_dim`) is given.
+  /// - Throws: `CaffeError.invalidParameter` naming `legacyField` if both are.
+  func checkAxisOrLegacy(hasAxis: Bool, hasLegacy: Bool, _ legacyField: String) throws {
+    guard !(hasAxis && hasLegacy) else {
+      throw invalid(legacyField, "give either axis or \(legacyField), not both")
+    }
+  }
+
   /// The canonical axis from a legacy non-negative field (`concat_dim`, `slice_dim`) when it is
   /// set, else from `axis`.
   /// - Throws: `CaffeError.invalidParameter` naming the field that is out of range.
@@ -240,5 +204,41 @@ extension Layer {
           + "(shape \(blob.shape)); it must lie in [0, \(blob.numAxes))")
     }
     return legacy
+  }
+
+  /// Copies between `whole`, seen as (outer, Σᵢ kᵢ, inner) around `axis`, and `pieces`, piece i
+  /// (outer, kᵢ, inner) filling the i-th consecutive block along the axis (Concat and Slice).
+  ///
+  /// - Parameters:
+  ///   - axis: the canonical axis the pieces follow each other along.
+  ///   - whole: the joined blob, for its shape.
+  ///   - wholeBuffer: its data or diff.
+  ///   - pieces: the pieces, in order along the axis.
+  ///   - intoWhole: whether the pieces are copied into the whole (else the whole into them).
+  ///   - pieceBuffer: piece i's data or diff, or `nil` to leave piece i alone.
+  func copyBlocks(
+    along axis: Int, of whole: Blob, _ wholeBuffer: UnsafeMutablePointer<Float>, pieces: [Blob],
+    intoWhole: Bool, pieceBuffer: (Int) -> UnsafeMutablePointer<Float>?
+  ) {
+    let outer = whole.count(from: 0, to: axis)
+    let inner = whole.count(from: axis + 1)
+    let wholeRow = whole.shape[axis] * inner
+    var offset = 0
+    for (index, piece) in pieces.enumerated() {
+      // Piece row n (of `length` floats) is whole row n from column `offset`.
+      let length = piece.shape[axis] * inner
+      if let buffer = pieceBuffer(index) {
+        if intoWhole {
+          Copy.blocks(
+            count: outer, length: length, from: buffer, stride: length,
+            into: wholeBuffer + offset, stride: wholeRow)
+        } else {
+          Copy.blocks(
+            count: outer, length: length, from: wholeBuffer + offset, stride: wholeRow,
+            into: buffer, stride: length)
+        }
+      }
+      offset += length
+    }
   }
 }

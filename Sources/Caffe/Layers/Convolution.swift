@@ -162,6 +162,47 @@ open class BaseConvolutionLayer: Layer {
     return (geometry, blobs[0], biasTerm ? blobs[1] : nil)
   }
 
+  /// The kernels of this direction (Deconvolution runs Convolution's passes swapped).
+  private var kernels: any ConvolutionKernelSet.Type {
+    Self.reverseDimensions ? DeconvolutionKernels.self : ConvolutionKernels.self
+  }
+
+  /// Runs the forward kernel on each bottom/top pair.
+  override open func forwardCPU(bottom: [Blob], top: [Blob]) throws {
+    let (g, weight, bias) = try parameters()
+    for (input, output) in zip(bottom, top) {
+      kernels.forward(
+        g, input: input.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) },
+        into: output.data, workspace: workspace.data)
+    }
+  }
+
+  /// Overwrites each `bottom[i].diff` (where `propagateDown[i]`) and accumulates into the weight
+  /// and bias diffs.
+  override open func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
+    let (g, weight, bias) = try parameters()
+    let weightDiff = propagatesToParameter(0) ? weight.diff : nil
+    let biasDiff = propagatesToParameter(1) ? bias?.diff : nil
+    // The top's spatial size: Deconvolution's top is its mirror convolution's input.
+    let topSpatial = Self.reverseDimensions ? g.inputSpatialCount : g.outputSpatialCount
+    for (index, (input, output)) in zip(bottom, top).enumerated() {
+      if let weightDiff {
+        kernels.backwardWeight(
+          g, input: input.data, outputDiff: output.diff, accumulatingInto: weightDiff,
+          biasAccumulatingInto: biasDiff, workspace: workspace.data)
+      } else if let biasDiff {
+        ConvolutionKernels.biasBackward(
+          diff: output.diff, batch: g.batch, channels: numOutput, spatial: topSpatial,
+          accumulatingInto: biasDiff)
+      }
+      if propagateDown[index] {
+        kernels.backwardInput(
+          g, outputDiff: output.diff, weight: weight.data, into: input.diff,
+          workspace: workspace.data)
+      }
+    }
+  }
+
   // MARK: - Parameter parsing
 
   /// One value per spatial axis from a repeated field, or from its `_h`/`_w` pair.
@@ -234,37 +275,6 @@ public final class ConvolutionLayer: BaseConvolutionLayer {
       batch: batch, inputChannels: channels, inputShape: spatialShape, outputChannels: numOutput,
       kernel: kernel, pad: pad, stride: stride, dilation: dilation, group: group)
   }
-
-  override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
-    let (g, weight, bias) = try parameters()
-    for (input, output) in zip(bottom, top) {
-      ConvolutionKernels.forward(
-        g, input: input.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) },
-        into: output.data, workspace: workspace.data)
-    }
-  }
-
-  override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
-    let (g, weight, bias) = try parameters()
-    let weightDiff = propagatesToParameter(0) ? weight.diff : nil
-    let biasDiff = propagatesToParameter(1) ? bias?.diff : nil
-    for (index, (input, output)) in zip(bottom, top).enumerated() {
-      if let weightDiff {
-        ConvolutionKernels.backwardWeight(
-          g, input: input.data, outputDiff: output.diff, accumulatingInto: weightDiff,
-          biasAccumulatingInto: biasDiff, workspace: workspace.data)
-      } else if let biasDiff {
-        ConvolutionKernels.biasBackward(
-          diff: output.diff, batch: g.batch, channels: numOutput, spatial: g.outputSpatialCount,
-          accumulatingInto: biasDiff)
-      }
-      if propagateDown[index] {
-        ConvolutionKernels.backwardInput(
-          g, outputDiff: output.diff, weight: weight.data, into: input.diff,
-          workspace: workspace.data)
-      }
-    }
-  }
 }
 
 // MARK: - Deconvolution
@@ -301,118 +311,33 @@ public final class DeconvolutionLayer: BaseConvolutionLayer {
     }
     return g
   }
-
-  override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
-    let (g, weight, bias) = try parameters()
-    for (input, output) in zip(bottom, top) {
-      DeconvolutionKernels.forward(
-        g, input: input.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) },
-        into: output.data, workspace: workspace.data)
-    }
-  }
-
-  override public func backwardCPU(top: [Blob], propagateDown: [Bool], bottom: [Blob]) throws {
-    let (g, weight, bias) = try parameters()
-    let weightDiff = propagatesToParameter(0) ? weight.diff : nil
-    let biasDiff = propagatesToParameter(1) ? bias?.diff : nil
-    for (index, (input, output)) in zip(bottom, top).enumerated() {
-      if let weightDiff {
-        DeconvolutionKernels.backwardWeight(
-          g, input: input.data, outputDiff: output.diff, accumulatingInto: weightDiff,
-          biasAccumulatingInto: biasDiff, workspace: workspace.data)
-      } else if let biasDiff {
-        ConvolutionKernels.biasBackward(
-          diff: output.diff, batch: g.batch, channels: numOutput, spatial: g.inputSpatialCount,
-          accumulatingInto: biasDiff)
-      }
-      if propagateDown[index] {
-        DeconvolutionKernels.backwardInput(
-          g, outputDiff: output.diff, weight: weight.data, into: input.diff,
-          workspace: workspace.data)
-      }
-    }
-  }
 }
 
-// MARK: - Helpers shared by the layer families
+// MARK: - Kernel sets
 
-extension Layer {
-  /// The name of bottom `index` as the prototxt gives it (`bottom[i]` when built without a net).
-  func bottomName(_ index: Int) -> String {
-    index < param.bottom.count ? param.bottom[index] : "bottom[\(index)]"
-  }
+/// The three passes of one direction of convolution, as ``ConvolutionKernels`` and
+/// ``DeconvolutionKernels`` provide them; input is the bottom (N, C, spatial…) and output the
+/// top (N, O, spatial_out…).
+protocol ConvolutionKernelSet {
+  /// Computes the top from the bottom, the weights and the optional bias.
+  static func forward(
+    _ g: ConvolutionGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>,
+    workspace: UnsafeMutablePointer<Float>)
 
-  /// The name of top `index` as the prototxt gives it (`top[i]` when built without a net).
-  func topName(_ index: Int) -> String {
-    index < param.top.count ? param.top[index] : "top[\(index)]"
-  }
+  /// Overwrites the bottom diff from the top diff and the weights.
+  static func backwardInput(
+    _ g: ConvolutionGeometry, outputDiff: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    into inputDiff: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>)
 
-  /// Whether backward should compute the diff of parameter blob `index` (true where the net has
-  /// not said otherwise).
-  func propagatesToParameter(_ index: Int) -> Bool {
-    index < blobs.count && (index >= paramPropagateDown.count || paramPropagateDown[index])
-  }
-
-  /// The canonical index of `axis` (negative counts from the end) in `blob`.
-  /// - Throws: `CaffeError.invalidParameter` naming `field` if the axis is out of range.
-  func axisIndex(_ axis: Int, of blob: Blob, field: String, bottom: Int = 0) throws -> Int {
-    guard axis >= -blob.numAxes, axis < blob.numAxes else {
-      throw invalid(
-        field,
-        "axis \(axis) is out of range for bottom \"\(bottomName(bottom))\" with "
-          + "\(blob.numAxes) axes (shape \(blob.shape))")
-    }
-    return axis < 0 ? axis + blob.numAxes : axis
-  }
-
-  /// Creates and fills the weight (and bias) blobs, or checks those the definition carries.
-  ///
-  /// - Parameters:
-  ///   - weightShape: the weight's shape.
-  ///   - biasShape: the bias's shape, or `nil` without a bias.
-  ///   - weightFiller: how to fill a new weight.
-  ///   - biasFiller: how to fill a new bias.
-  ///   - exactShape: whether stored blobs must have exactly these shapes (else equal counts do).
-  /// - Throws: `CaffeError.invalidParameter` for a wrong number of stored blobs or a bad filler,
-  ///   `CaffeError.shapeMismatch` for a stored blob of the wrong shape.
-  func setUpParameterBlobs(
-    weightShape: [Int], biasShape: [Int]?, weightFiller: FillerParameter,
-    biasFiller: FillerParameter, exactShape: Bool = true
-  ) throws {
-    let shapes = [weightShape] + (biasShape.map { [$0] } ?? [])
-    let names = ["weight", "bias"]
-    if blobs.isEmpty {
-      let fillers = [(weightFiller, "weight_filler"), (biasFiller, "bias_filler")]
-      for (shape, (filler, field)) in zip(shapes, fillers) {
-        let blob = try Blob(shape: shape)
-        try fill(blob, with: filler, field: field)
-        blobs.append(blob)
-      }
-    } else {
-      guard blobs.count == shapes.count else {
-        throw invalid(
-          "blobs",
-          "the definition carries \(blobs.count) parameter blobs; the layer needs "
-            + "\(shapes.count) (\(names.prefix(shapes.count).joined(separator: " and ")))")
-      }
-      for (index, (blob, shape)) in zip(blobs, shapes).enumerated() {
-        let matches = exactShape ? blob.shape == shape : blob.count == shape.reduce(1, *)
-        guard matches else {
-          throw CaffeError.shapeMismatch(
-            layer: name, blob: names[index], expected: shape, actual: blob.shape)
-        }
-      }
-    }
-    resetParamPropagateDown()
-  }
-
-  /// Fills `blob` with `filler`.
-  /// - Throws: `CaffeError.invalidParameter` naming this layer and `field` for a bad filler.
-  func fill(_ blob: Blob, with filler: FillerParameter, field: String) throws {
-    do {
-      try Filler(filler).fill(blob)
-    } catch CaffeError.invalidParameter(_, _, let fillerField, let reason) {
-      throw invalid("\(field).\(fillerField)", reason)
-    }
-  }
+  /// Accumulates the weight diff (and the bias diff, when given) from the bottom and top diff.
+  static func backwardWeight(
+    _ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputDiff: UnsafePointer<Float>,
+    accumulatingInto weightDiff: UnsafeMutablePointer<Float>,
+    biasAccumulatingInto biasDiff: UnsafeMutablePointer<Float>?,
+    workspace: UnsafeMutablePointer<Float>)
 }
+
+extension ConvolutionKernels: ConvolutionKernelSet {}
+
+extension DeconvolutionKernels: ConvolutionKernelSet {}

@@ -128,19 +128,3 @@ public final class DummyDataLayer: Layer {
     }
   }
 }
-
-extension Layer {
-  /// The dimensions of a `BlobShape`.
-  /// - Throws: `CaffeError.invalidParameter` naming `field` for a negative or oversized dimension.
-  func dimensions(_ shape: BlobShape, _ field: String) throws -> [Int] {
-    guard shape.dim.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }),
-      shape.dim.count <= Blob.maxAxes
-    else {
-      throw invalid(
-        field,
-        "dimensions \(shape.dim) must be between 0 and \(Int32.max), at most "
-          + "\(Blob.maxAxes) of them")
-    }
-    return shape.dim.map { Int($0) }
-  }
-}

@@ -205,14 +205,8 @@ public final class SoftmaxWithLossLayer: LossLayer {
     outer = scores.count(from: 0, to: axis)
     channels = scores.shape[axis]
     inner = scores.count(from: axis + 1)
-    guard outer * inner == bottom[1].count else {
-      throw CaffeError.invalidNet(
-        reason: "layer \"\(name)\" (SoftmaxWithLoss): Number of labels must match number of "
-          + "predictions; e.g., if softmax axis == 1 and prediction shape is (N, C, H, W), label "
-          + "count (number of labels) must be N*H*W, with integer values in {0, 1, ..., C-1}. "
-          + "Here \"\(bottomName(0))\" is \(scores.shape), so \(outer * inner) labels are "
-          + "needed; \"\(bottomName(1))\" has \(bottom[1].count)")
-    }
+    try checkLabelCount(
+      scores: scores, labels: bottom[1], predictions: outer * inner, axisName: "softmax")
     if top.count > 1 { try top[1].reshape(like: scores) }
   }
 
@@ -349,14 +343,8 @@ public final class InfogainLossLayer: LossLayer {
     outer = scores.count(from: 0, to: axis)
     classes = scores.shape[axis]
     inner = scores.count(from: axis + 1)
-    guard outer * inner == bottom[1].count else {
-      throw CaffeError.invalidNet(
-        reason: "layer \"\(name)\" (InfogainLoss): Number of labels must match number of "
-          + "predictions; e.g., if infogain axis == 1 and prediction shape is (N, C, H, W), "
-          + "label count (number of labels) must be N*H*W, with integer values in {0, 1, ..., "
-          + "C-1}. Here \"\(bottomName(0))\" is \(scores.shape), so \(outer * inner) labels "
-          + "are needed; \"\(bottomName(1))\" has \(bottom[1].count)")
-    }
+    try checkLabelCount(
+      scores: scores, labels: bottom[1], predictions: outer * inner, axisName: "infogain")
     let infogain = bottom.count > 2 ? bottom[2] : storedInfogain
     guard infogain.count == classes * classes else {
       throw CaffeError.shapeMismatch(

@@ -43,6 +43,11 @@ extension Solver {
     merge(param.trainState, into: &state)
     definition.state = state
     let net = try Net(definition)
+    guard !net.layers.isEmpty else {
+      throw CaffeError.invalidSolver(
+        reason: "the training net \"\(definition.name)\" has no layers in phase TRAIN; "
+          + "nothing to train")
+    }
     try loadWeights(param.weights, into: net)
     return net
   }
