@@ -55,10 +55,11 @@ public enum ProtoUpgrade {
     return defaultSnapshotPrefix(solver, solverPath: path)
   }
 
-  /// Upgrades the nets written inside a solver (`net_param`, `train_net_param`,
-  /// `test_net_param`), which may use the V0/V1 formats too (BVLC's own
-  /// lenet_consolidated_solver does). Caffe upgrades only nets read from files, and so builds an
-  /// empty net from an embedded V1 one; we upgrade them as any other net.
+  /// Upgrades the nets written inside a solver: `net_param`, `train_net_param`, `test_net_param`.
+  ///
+  /// They may use the V0/V1 formats too (BVLC's own lenet_consolidated_solver does). Caffe
+  /// upgrades only nets read from files, and so builds an empty net from an embedded V1 one; we
+  /// upgrade them as any other net.
   static func upgradeEmbeddedNets(_ solver: SolverParameter, source: String) throws
     -> SolverParameter
   {
