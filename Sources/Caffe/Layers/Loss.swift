@@ -176,12 +176,7 @@ public final class SoftmaxWithLossLayer: LossLayer {
   /// Reads `loss_param` and creates the inner softmax.
   /// - Throws: what ``SoftmaxLayer`` throws for its parameters.
   public required init(_ param: LayerParameter) throws {
-    var softmaxParam = param
-    softmaxParam.type = SoftmaxLayer.type
-    softmaxParam.bottom = Array(param.bottom.prefix(1))
-    softmaxParam.top = []
-    softmaxParam.lossWeight = []
-    softmax = try SoftmaxLayer(softmaxParam)
+    softmax = try Self.innerSoftmax(param, axis: param.softmaxParam.axis)
     let loss = param.lossParam
     ignoreLabel = loss.hasIgnoreLabel ? Int(loss.ignoreLabel) : nil
     try super.init(param)
@@ -299,13 +294,7 @@ public final class InfogainLossLayer: LossLayer {
   /// Reads `infogain_loss_param` and `loss_param` and creates the inner softmax.
   /// - Throws: `CaffeError.invalidParameter` if the deprecated `loss_param.normalize` is given.
   public required init(_ param: LayerParameter) throws {
-    var softmaxParam = param
-    softmaxParam.type = SoftmaxLayer.type
-    softmaxParam.bottom = Array(param.bottom.prefix(1))
-    softmaxParam.top = []
-    softmaxParam.lossWeight = []
-    softmaxParam.softmaxParam.axis = param.infogainLossParam.axis
-    softmax = try SoftmaxLayer(softmaxParam)
+    softmax = try Self.innerSoftmax(param, axis: param.infogainLossParam.axis)
     let loss = param.lossParam
     ignoreLabel = loss.hasIgnoreLabel ? Int(loss.ignoreLabel) : nil
     try super.init(param)
@@ -407,5 +396,22 @@ public final class InfogainLossLayer: LossLayer {
   private func normalizer(valid: Int) -> Float {
     normalizer(
       normalizationMode(default: .valid), outer: outer, inner: inner, valid: valid)
+  }
+}
+
+extension LossLayer {
+  /// The Softmax layer a softmax-based loss runs inside itself: the loss's own definition
+  /// retyped, fed by bottom[0] along `axis`, with no tops or loss weights of its own.
+  ///
+  /// - Returns: the inner layer.
+  /// - Throws: what ``SoftmaxLayer`` throws for its parameters.
+  static func innerSoftmax(_ param: LayerParameter, axis: Int32) throws -> SoftmaxLayer {
+    var softmaxParam = param
+    softmaxParam.type = SoftmaxLayer.type
+    softmaxParam.bottom = Array(param.bottom.prefix(1))
+    softmaxParam.top = []
+    softmaxParam.lossWeight = []
+    softmaxParam.softmaxParam.axis = axis
+    return try SoftmaxLayer(softmaxParam)
   }
 }
