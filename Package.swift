@@ -16,6 +16,9 @@ let package = Package(
     .executable(name: "upgrade_net_proto_binary", targets: ["upgrade_net_proto_binary"]),
     .executable(name: "upgrade_solver_proto_text", targets: ["upgrade_solver_proto_text"]),
     .executable(name: "caffe-bench", targets: ["caffe-bench"]),
+    .executable(name: "convert_imageset", targets: ["convert_imageset"]),
+    .executable(name: "compute_image_mean", targets: ["compute_image_mean"]),
+    .executable(name: "extract_features", targets: ["extract_features"]),
     .executable(name: "parse_log", targets: ["parse_log"]),
     .executable(name: "plot_training_log", targets: ["plot_training_log"]),
   ],
@@ -35,6 +38,15 @@ let package = Package(
     .systemLibrary(
       name: "CCairo", pkgConfig: "cairo",
       providers: [.apt(["libcairo2-dev"])]),
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5",
+      providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(
+      name: "CJPEG", pkgConfig: "libjpeg",
+      providers: [.apt(["libjpeg62-turbo-dev"])]),
+    .systemLibrary(
+      name: "CPNG", pkgConfig: "libpng",
+      providers: [.apt(["libpng-dev"])]),
 
     // MARK: - Core
     .target(name: "CaffeSupport", exclude: ["README.md"], swiftSettings: v5),
@@ -47,7 +59,7 @@ let package = Package(
       exclude: ["README.md"], swiftSettings: fast),
     .target(
       name: "CaffeData", dependencies: [
-        "CLMDB", "CLevelDB", "CaffeProto", "CaffeSupport",
+        "CLMDB", "CLevelDB", "CHDF5", "CJPEG", "CPNG", "CaffeProto", "CaffeSupport",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       exclude: ["README.md"], swiftSettings: v5),
@@ -76,6 +88,9 @@ let package = Package(
       name: "upgrade_solver_proto_text", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(name: "parse_log", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(name: "plot_training_log", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "convert_imageset", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "compute_image_mean", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "extract_features", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(
       name: "caffe-bench",
       dependencies: ["Caffe", "CaffeKernels", "CaffeProto", "CaffeSupport", "CBLAS"],

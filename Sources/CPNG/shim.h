@@ -1,0 +1,2 @@
+// libpng's simplified read/write API (libpng-dev, libpng16).
+#include <png.h>

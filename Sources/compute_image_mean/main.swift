@@ -1,0 +1,1 @@
+// compute_image_mean: placeholder until its command lands in CaffeCLI.

@@ -1,0 +1,1 @@
+// convert_imageset: placeholder until its command lands in CaffeCLI.

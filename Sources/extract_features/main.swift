@@ -1,0 +1,1 @@
+// extract_features: placeholder until its command lands in CaffeCLI.
