@@ -5,6 +5,13 @@ import PackageDescription
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 let fast: [SwiftSetting] = v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+/// An example program in examples/swift/<name>, built against the library.
+func example(_ name: String) -> Target {
+  .executableTarget(
+    name: name, dependencies: ["Caffe", "CaffeData", "CaffeProto"],
+    path: "examples/swift/\(name)", swiftSettings: v5)
+}
+
 let package = Package(
   name: "swift-caffe",
   platforms: [.macOS(.v13)],
@@ -96,6 +103,8 @@ let package = Package(
       dependencies: ["Caffe", "CaffeKernels", "CaffeProto", "CaffeSupport", "CBLAS"],
       swiftSettings: fast),
 
+    // MARK: - Examples (Swift programs using the Caffe library)
+  ] + ["netspec_lenet", "netspec_resnet50", "classify_digit", "net_surgery"].map(example) + [
     // MARK: - Test support
     .target(
       name: "CaffeTestSupport", dependencies: ["Caffe", "CaffeKernels", "CaffeProto"],

@@ -116,6 +116,8 @@ public final class Net {
   }
   /// Whether layer `index` runs backward.
   public func needsBackward(layer index: Int) -> Bool { layerNeedBackward[index] }
+  /// For each bottom of layer `index`, whether backward computes its diff.
+  public func bottomNeedsBackward(layer index: Int) -> [Bool] { bottomNeedBackward[index] }
   /// The loss weight of blob `index` (non-zero for loss outputs).
   public func lossWeight(ofBlob index: Int) -> Float { blobLossWeights[index] }
 

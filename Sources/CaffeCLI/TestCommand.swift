@@ -7,6 +7,8 @@ import CaffeSupport
 
 /// `caffe test --model=M --weights=W [--iterations=50]`.
 ///
+/// `--phase` is accepted as in Caffe, where the flag is shared by all commands but only `time`
+/// uses it: the net always runs in phase TEST, and `--phase=TRAIN` logs a warning saying so.
 /// Builds the net in phase TEST (with `--stage` / `--level`), loads the weights, runs
 /// `--iterations` forward passes and logs, as Caffe does, `Batch i, name = v` for every
 /// output element of every batch, then `Loss: L` (the mean weighted loss) and
@@ -25,6 +27,9 @@ public struct TestCommand: ParsableCommand {
   @Option(name: .customLong("iterations"), help: "The number of iterations to run.")
   var iterations = 50
 
+  @Option(name: .customLong("phase"), help: "Ignored, as in Caffe: test runs the TEST phase.")
+  var phase = ""
+
   @OptionGroup var netState: NetStateOptions
 
   /// Creates the command with every option at its default; the parser fills them in.
@@ -38,6 +43,11 @@ public struct TestCommand: ParsableCommand {
     try require(weights, "Need model weights to score (--weights).")
     guard iterations >= 1 else {
       throw ValidationError("--iterations must be at least 1 (given \(iterations))")
+    }
+    switch phase {
+    case "", "TEST": break
+    case "TRAIN": Log.warning("caffe test runs the TEST phase; --phase=TRAIN is ignored")
+    default: throw ValidationError("phase must be \"TRAIN\" or \"TEST\" (given \"\(phase)\")")
     }
     netState.useCPU()
     let net = try locatingLayerErrors(in: [model]) {

@@ -10,6 +10,11 @@ import CaffeSupport
 /// After one untimed forward and backward pass, times `--iterations` forward-backward passes
 /// and logs Caffe's benchmark report: per-iteration times, the average forward and backward
 /// time of each layer, and the totals, all in milliseconds.
+///
+/// As in Caffe, every layer's backward runs, even in a net without a loss: bottoms get diffs only
+/// where the net needs them, but layers with parameters always compute their weight gradients.
+/// After Caffe's report, a throughput table (beyond Caffe) gives GFLOP/s for each convolution,
+/// deconvolution and inner-product layer, counting 2 FLOPs per multiply-accumulate.
 public struct TimeCommand: ParsableCommand {
   /// The `time` subcommand's name and one-line help abstract.
   public static let configuration = CommandConfiguration(
@@ -81,7 +86,9 @@ public struct TimeCommand: ParsableCommand {
       let backwardTimer = Stopwatch()
       for i in stride(from: layerCount - 1, through: 0, by: -1) {
         let timer = Stopwatch()
-        try net.backward(from: i, to: i)
+        try net.layers[i].backward(
+          top: net.tops(ofLayer: i), propagateDown: net.bottomNeedsBackward(layer: i),
+          bottom: net.bottoms(ofLayer: i))
         backwardPerLayer[i] += Double(timer.microseconds)
       }
       backwardTotal += Double(backwardTimer.microseconds)
@@ -104,5 +111,35 @@ public struct TimeCommand: ParsableCommand {
     Log.info(
       "Average Forward-Backward: \(formatG(totalMilliseconds / Float(iterations))) ms.")
     Log.info("Total Time: \(formatG(totalMilliseconds)) ms.")
+    logThroughput(net, forward: forwardPerLayer, backward: backwardPerLayer)
+  }
+
+  /// Logs GFLOP/s of the layers that multiply by weights, from the summed microseconds.
+  ///
+  /// A backward pass costs one forward's multiply-accumulates for the weight gradient (when the
+  /// parameters learn) plus one for the bottom diff (when the net needs it).
+  private func logThroughput(_ net: Net, forward: [Double], backward: [Double]) {
+    let weighted: Set<String> = ["Convolution", "Deconvolution", "InnerProduct"]
+    let rows = net.layers.indices.filter { weighted.contains(net.layers[$0].typeName) }
+    guard !rows.isEmpty else { return }
+    Log.info("Throughput per layer (2 FLOPs per multiply-accumulate): ")
+    for i in rows {
+      let layer = net.layers[i]
+      let macs = MACRule.of(layer.typeName).macs(
+        layer: layer, bottom: net.bottoms(ofLayer: i), top: net.tops(ofLayer: i))
+      let passes =
+        (layer.paramPropagateDown.first == true ? 1 : 0)
+        + (net.bottomNeedsBackward(layer: i).first == true ? 1 : 0)
+      let name = String(repeating: " ", count: max(0, 10 - layer.name.count)) + layer.name
+      Log.info(
+        "\(name)\tforward: \(gflops(macs, forward[i])) GFLOP/s\tbackward: "
+          + "\(gflops(macs * passes, backward[i])) GFLOP/s")
+    }
+  }
+
+  /// GFLOP/s of `iterations` runs of `macs` multiply-accumulates taking `microseconds` in all.
+  private func gflops(_ macs: Int, _ microseconds: Double) -> String {
+    guard microseconds > 0 else { return "0" }
+    return formatG(2 * Double(macs) * Double(iterations) / microseconds / 1000)
   }
 }

@@ -79,6 +79,7 @@ public final class LMDBDatabase: Database {
         path: path, reason: "permission denied; check the folder's and its files' permissions")
     }
     self.environment = environment
+    if mode == .read { try checkNotTruncated(environment) }
     Log.info("Opened lmdb \(path)")
   }
 
@@ -109,6 +110,27 @@ public final class LMDBDatabase: Database {
   public func close() {
     environment?.close()
     environment = nil
+  }
+
+  /// Refuses a `data.mdb` shorter than the pages its meta page says are in use: reading those
+  /// pages through the memory map would kill the process with SIGBUS.
+  ///
+  /// - Throws: `CaffeError.database` giving the file's size and the size it needs.
+  private func checkNotTruncated(_ environment: LMDBEnvironment) throws {
+    var info = MDB_envinfo()
+    var stat = MDB_stat()
+    try environment.check(mdb_env_info(environment.handle, &info), "reading the environment")
+    try environment.check(mdb_env_stat(environment.handle, &stat), "reading the page size")
+    let needed = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    let dataFile = (path as NSString).appendingPathComponent("data.mdb")
+    let attributes = try? FileManager.default.attributesOfItem(atPath: dataFile)
+    let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+    guard size >= needed else {
+      throw CaffeError.database(
+        path: path,
+        reason: "data.mdb is truncated: it has \(size) bytes but its pages need \(needed); "
+          + "copy or convert the database again")
+    }
   }
 
   private func openEnvironment() throws -> LMDBEnvironment {

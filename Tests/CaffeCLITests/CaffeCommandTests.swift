@@ -133,6 +133,8 @@ struct TinyProject {
     let phase = CaffeRun(["time", "--model=m", "--phase=VALIDATE"])
     #expect(phase.status == 1)
     #expect(phase.error.contains("phase must be \"TRAIN\" or \"TEST\""))
+    let testPhase = CaffeRun(["test", "--model=m", "--weights=w", "--phase=VALIDATE"])
+    #expect(testPhase.error.contains("phase must be \"TRAIN\" or \"TEST\""))
   }
 
   @Test func trainResumeTestAndTimeRunEndToEnd() throws {
@@ -159,7 +161,7 @@ struct TinyProject {
     let test = CaffeRun(
       [
         "test", "--model=\(project.net)", "--weights=\(project.path("tiny_iter_4.caffemodel"))",
-        "--iterations=2",
+        "--iterations=2", "--phase=TEST",
       ])
     #expect(test.status == 0, "\(test.errors)")
     let time = CaffeRun(["time", "--model=\(project.net)", "--iterations=2", "--gpu=0"])

@@ -131,6 +131,28 @@ import Testing
     #expect(!text.contains("\n"))
   }
 
+  @Test func truncatedLMDBIsRefusedInsteadOfCrashing() throws {
+    let folder = try TemporaryFolder()
+    let path = folder.child("db")
+    let written = try Self.makeNew(.lmdb, path)
+    try Self.writeRecords(written)
+    written.close()
+    let dataFile = path + "/data.mdb"
+    let size = try #require(
+      try FileManager.default.attributesOfItem(atPath: dataFile)[.size] as? NSNumber
+    ).intValue
+    let handle = try #require(FileHandle(forWritingAtPath: dataFile))
+    try handle.truncate(atOffset: UInt64(size / 2))
+    try handle.close()
+    let error = #expect(throws: CaffeError.self) {
+      try LMDBDatabase.open(path, mode: .read)
+    }
+    let text = error?.description ?? ""
+    #expect(text.contains("truncated"))
+    #expect(text.contains("\(size / 2) bytes"))
+    #expect(!text.contains("\n"))
+  }
+
   @Test func eachBackendRecognisesTheOtherBackendsFolder() throws {
     let folder = try TemporaryFolder()
     try LMDBDatabase.open(folder.child("l"), mode: .new).close()

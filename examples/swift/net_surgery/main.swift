@@ -1,0 +1,1 @@
+// net_surgery: placeholder until the example lands.
