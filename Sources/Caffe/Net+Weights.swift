@@ -39,10 +39,12 @@ extension Net {
     for (blob, proto) in copies { try blob.load(from: proto, reshape: false) }
   }
 
-  /// Copies trained layers from a caffemodel file (binary NetParameter, upgraded if legacy).
+  /// Copies trained layers from a caffemodel file (binary NetParameter, upgraded if legacy), or
+  /// from HDF5 weights when `path` ends in `.h5`, as Caffe decides.
   /// - Throws: `CaffeError.io` / `.invalidFile` for unreadable files, or what
-  ///   ``copyTrainedLayers(from:)`` throws.
+  ///   ``copyTrainedLayers(from:)`` / ``copyTrainedLayers(fromHDF5:)`` throw.
   public func copyTrainedLayers(fromFile path: String) throws {
+    if path.hasSuffix(".h5") { return try copyTrainedLayers(fromHDF5: path) }
     try copyTrainedLayers(from: try ProtoUpgrade.readNetBinary(path: path))
   }
 
