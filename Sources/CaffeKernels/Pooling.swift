@@ -1,10 +1,11 @@
-// PoolingKernels: max and average pooling over 2-D planes, forward and backward.
+// PoolingKernels: max, average and stochastic pooling over 2-D planes, forward and backward.
 
 /// The shapes of a 2-D pooling over a stack of planes.
 ///
 /// Bottom (planes, height, width), top (planes, pooledHeight, pooledWidth), where planes = N·C.
 /// The pooled size is given by the caller: Caffe rounds it up (`ceil`) and then drops a last
-/// window that would start in the padding; that rule belongs to the layer.
+/// window that would start in the padding; that rule belongs to the layer. Windows may run past
+/// the padded image (the last one often does with `ceil`); the kernels clip them.
 public struct PoolingGeometry: Sendable, Equatable {
   /// N·C: independent planes.
   public var planes: Int
@@ -30,7 +31,7 @@ public struct PoolingGeometry: Sendable, Equatable {
   public var pooledWidth: Int
 
   /// Describes a pooling; the caller has validated the sizes (kernel and stride positive, pad
-  /// smaller than the kernel, every window overlapping the image).
+  /// smaller than the kernel, every window starting inside the image).
   ///
   /// - Parameters:
   ///   - planes: N·C.
@@ -73,14 +74,17 @@ public struct PoolingGeometry: Sendable, Equatable {
   public var pooledPlaneCount: Int { pooledHeight * pooledWidth }
 }
 
-/// Max and average pooling, with Caffe's exact window rules, parallel over planes.
+/// Max, average and stochastic pooling, with Caffe's exact window rules, parallel over planes.
 ///
 /// Window `(py, px)` covers rows `py·strideH − padH ..< +kernelH` and the matching columns.
 /// - MAX ignores the padding: it takes the largest pixel of the window clipped to the image; the
 ///   first one wins a tie. The mask records its flat index `y·W + x` within the plane.
 /// - AVE divides the sum of the clipped window by the size of the window clipped to the *padded*
 ///   image (`min(start + kernel, size + pad) − start` per axis, before clipping to the image), so
-///   windows that reach into the padding count the padding as zeros.
+///   windows that reach into the padding count the padding as zeros, but the part of a window
+///   beyond the padding (the last window with `ceil` rounding) does not count.
+/// - STOCHASTIC samples a pixel of the clipped window (TRAIN) or weights the window by its own
+///   values (TEST); Caffe has it on the GPU only, without padding.
 public enum PoolingKernels {
   // MARK: - Max
 
@@ -114,7 +118,8 @@ public enum PoolingKernels {
     maxForward(g, bottom: bottom, top: top, mask: mask)
   }
 
-  /// Max pooling backward: routes each top gradient to its window's maximum.
+  /// Max pooling backward: routes each top gradient to its window's maximum (or, for stochastic
+  /// pooling, to its sampled pixel).
   ///
   /// - Parameters:
   ///   - g: the pooling geometry.
@@ -217,7 +222,98 @@ public enum PoolingKernels {
     }
   }
 
+  // MARK: - Stochastic
+
+  /// Stochastic pooling forward in TRAIN: samples one pixel per window with probability
+  /// proportional to its value (Zeiler & Fergus, 2013), as Caffe's GPU kernel does.
+  ///
+  /// Window `i` draws the threshold `(1 − uniforms[i]) · S`, where `S` is the window's sum
+  /// (clipped to the image), and takes the first pixel in scan order (rows, then columns) at
+  /// which the running sum reaches it; `1 − u` lies in (0, 1] like Caffe's curand draw. The
+  /// values should be non-negative (ReLU outputs): a window whose running sum never reaches the
+  /// threshold (possible only with negative values) takes its last pixel.
+  ///
+  /// - Parameters:
+  ///   - g: the pooling geometry.
+  ///   - bottom: (planes, H, W).
+  ///   - uniforms: (planes, pooledH, pooledW), values in [0, 1).
+  ///   - top: (planes, pooledH, pooledW); overwritten with the sampled values.
+  ///   - mask: (planes, pooledH, pooledW); overwritten with the flat index `y·W + x` in its plane
+  ///     of each sampled pixel (backward routes through it as ``maxBackward(_:topDiff:mask:into:)``
+  ///     does).
+  public static func stochasticForwardTrain(
+    _ g: PoolingGeometry, bottom: UnsafePointer<Float>, uniforms: UnsafePointer<Float>,
+    into top: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Int32>
+  ) {
+    forEachWindow(g) { plane, index, y0, y1, x0, x1 in
+      let input = bottom + plane * g.planeCount
+      var sum: Float = 0
+      for y in y0..<y1 {
+        for x in x0..<x1 { sum += input[y * g.width + x] }
+      }
+      // The same summation order as above, so the last running sum equals `sum` exactly.
+      let threshold = (1 - uniforms[index]) * sum
+      var running: Float = 0
+      var chosen = (y1 - 1) * g.width + x1 - 1
+      search: for y in y0..<y1 {
+        for x in x0..<x1 {
+          running += input[y * g.width + x]
+          if running >= threshold {
+            chosen = y * g.width + x
+            break search
+          }
+        }
+      }
+      top[index] = input[chosen]
+      mask[index] = Int32(truncatingIfNeeded: chosen)
+    }
+  }
+
+  /// Stochastic pooling forward in TEST: each window's values weighted by themselves,
+  /// `Σx² / Σx`, or 0 where `Σx ≤ 0` (Caffe's GPU kernel).
+  ///
+  /// - Parameters:
+  ///   - g: the pooling geometry.
+  ///   - bottom: (planes, H, W).
+  ///   - top: (planes, pooledH, pooledW); overwritten.
+  public static func stochasticForwardTest(
+    _ g: PoolingGeometry, bottom: UnsafePointer<Float>, into top: UnsafeMutablePointer<Float>
+  ) {
+    forEachWindow(g) { plane, index, y0, y1, x0, x1 in
+      let input = bottom + plane * g.planeCount
+      var sum: Float = 0
+      var squares: Float = 0
+      for y in y0..<y1 {
+        for x in x0..<x1 {
+          let value = input[y * g.width + x]
+          sum += value
+          squares += value * value
+        }
+      }
+      top[index] = sum > 0 ? squares / sum : 0
+    }
+  }
+
   // MARK: - Helpers
+
+  /// Runs `body(plane, index, y0, y1, x0, x1)` for every window, with `index` its flat index
+  /// in the top and `[y0, y1) × [x0, x1)` its part inside the image; parallel over planes.
+  @inline(__always)
+  private static func forEachWindow(
+    _ g: PoolingGeometry, _ body: (Int, Int, Int, Int, Int, Int) -> Void
+  ) {
+    forEachPlane(g) { plane in
+      var index = plane * g.pooledPlaneCount
+      for py in 0..<g.pooledHeight {
+        let (y0, y1, _) = window(py, g.strideH, g.padH, g.kernelH, g.height)
+        for px in 0..<g.pooledWidth {
+          let (x0, x1, _) = window(px, g.strideW, g.padW, g.kernelW, g.width)
+          body(plane, index, y0, y1, x0, x1)
+          index += 1
+        }
+      }
+    }
+  }
 
   /// The image range `[start, end)` of window `index` along one axis, and its size clipped to the
   /// padded image (AVE's divisor factor).
