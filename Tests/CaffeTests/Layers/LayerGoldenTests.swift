@@ -1,6 +1,7 @@
 // Single layers against Caffe's own outputs (OpenCV's layer goldens), and the helpers the layer
 // tests share.
 
+import CaffeData
 import CaffeProto
 import CaffeSupport
 import CaffeTestSupport
@@ -71,8 +72,8 @@ enum LayerFixture {
       definition.blobs = trained.blobs
     }
     let layer = try LayerRegistry.makeLayer(definition)
-    let inputArray = try Npy(path: Golden.path(folder + input))
-    let expected = try Npy(path: Golden.path(folder + "layer_\(name).npy"))
+    let inputArray = try NpyArray(path: Golden.path(folder + input))
+    let expected = try NpyArray(path: Golden.path(folder + "layer_\(name).npy"))
     let bottom = try BlobBuilder.values(inputArray.shape, inputArray.values)
     let top = Blob()
     try layer.setUp(bottom: [bottom], top: [top])
