@@ -1,5 +1,6 @@
 // DataTransformer: turns a stored Datum into network input (crop, mirror, mean, scale).
 
+import CaffeData
 import CaffeKernels
 import CaffeProto
 import CaffeSupport
@@ -17,8 +18,9 @@ import CaffeSupport
 /// - `crop_size` (default 0, no crop): an H' = W' = `crop_size` window, at a random offset in
 ///   TRAIN and centred in TEST;
 /// - `mirror` (default false): a horizontal flip with probability ½, in both phases (as Caffe);
-/// - `force_color`, `force_gray`: apply to encoded datums only, which need image decoding that
-///   swift-caffe does not have; they are ignored with a warning.
+/// - `force_color`, `force_gray` (default false, not both): how an encoded datum (a JPEG or PNG
+///   file, as `convert_imageset --encoded` stores) is decoded: 3 channels (BGR), 1 gray channel,
+///   or, with neither, the file's own channel count (see ``decode(_:)``). Raw datums ignore them.
 ///
 /// Randomness (mirror, TRAIN crop offsets) comes from the generator the caller passes. The
 /// ``transform(_:into:record:)`` form derives that generator from ``seed`` and the record's
@@ -39,6 +41,8 @@ public struct DataTransformer: Sendable {
   private let layer: String
   private let layerType: String
   private let mean: Mean
+  private let forceColor: Bool
+  private let forceGray: Bool
 
   /// What is subtracted before scaling.
   private enum Mean: Sendable {
@@ -84,9 +88,8 @@ public struct DataTransformer: Sendable {
     } else {
       mean = .none
     }
-    if param.forceColor || param.forceGray {
-      Log.warning("force_color and force_gray only apply to encoded datums; ignored")
-    }
+    forceColor = param.forceColor
+    forceGray = param.forceGray
     let random = param.mirror || (phase == .train && param.cropSize > 0)
     self.seed = seed ?? (random ? Runtime.withGenerator { $0.next() } : 0)
   }
@@ -94,13 +97,39 @@ public struct DataTransformer: Sendable {
   /// Whether transforms draw random numbers (mirror, or a crop in TRAIN).
   public var needsRandom: Bool { mirror || (phase == .train && cropSize > 0) }
 
-  /// The shape one transformed datum takes: (1, C, H', W'), with H' = W' = `crop_size` when
-  /// cropping and the datum's own H and W otherwise.
+  /// Decodes an encoded datum's image (Caffe's `DecodeDatumToCVMat` and
+  /// `DecodeDatumToCVMatNative`); a raw datum comes back unchanged.
   ///
-  /// - Throws: `CaffeError.invalidData` for an encoded datum or one with no channels;
-  ///   `CaffeError.invalidParameter` when `crop_size` exceeds the datum's height or width.
+  /// The image gets 3 BGR channels with `force_color`, 1 gray channel with `force_gray`, and
+  /// the file's own channel count otherwise.
+  ///
+  /// Decode once and pass the result to ``outputShape(for:)`` and the `transform` methods,
+  /// which otherwise decode an encoded datum each time.
+  /// - Throws: `CaffeError.invalidParameter` when both `force_color` and `force_gray` are set;
+  ///   `CaffeError.invalidData` when the bytes are not a readable JPEG or PNG image.
+  public func decode(_ datum: Datum) throws -> Datum {
+    guard datum.encoded else { return datum }
+    guard !(forceColor && forceGray) else {
+      throw CaffeError.invalidParameter(
+        layer: layer, type: layerType, field: "transform_param.force_color",
+        reason: "cannot be set together with force_gray; keep at most one of them")
+    }
+    let color: ImageColorMode = forceColor ? .color : forceGray ? .gray : .native
+    do {
+      return try datum.decoded(color: color, name: "the encoded datum")
+    } catch let error as CaffeError {
+      throw CaffeError.invalidData(layer: layer, reason: error.description)
+    }
+  }
+
+  /// The shape one transformed datum takes: (1, C, H', W'), with H' = W' = `crop_size` when
+  /// cropping and the datum's own H and W otherwise (after decoding, for an encoded datum).
+  ///
+  /// - Throws: `CaffeError.invalidData` for a datum with no channels or an encoded one that
+  ///   cannot be decoded; `CaffeError.invalidParameter` when `crop_size` exceeds the datum's
+  ///   height or width.
   public func outputShape(for datum: Datum) throws -> [Int] {
-    let (channels, height, width) = try checkedSize(of: datum)
+    let (channels, height, width) = try checkedSize(of: try decode(datum))
     if cropSize > 0 { return [1, channels, cropSize, cropSize] }
     return [1, channels, height, width]
   }
@@ -114,7 +143,7 @@ public struct DataTransformer: Sendable {
   /// Transforms `datum` with randomness derived from ``seed`` and its stream position `record`.
   ///
   /// - Parameters:
-  ///   - datum: the record, raw (not encoded).
+  ///   - datum: the record, raw or encoded (see ``decode(_:)``).
   ///   - output: C·H'·W' floats, (C, H', W') row-major (see ``outputShape(for:)``); overwritten.
   ///   - record: the record's position in the data stream (0 for the first record read, counting
   ///     on across passes over the database).
@@ -130,16 +159,17 @@ public struct DataTransformer: Sendable {
   /// height, then width) from `generator`, in Caffe's order.
   ///
   /// - Parameters:
-  ///   - datum: the record, raw (not encoded).
+  ///   - datum: the record, raw or encoded (see ``decode(_:)``).
   ///   - output: C·H'·W' floats, (C, H', W') row-major (see ``outputShape(for:)``); overwritten.
   ///   - generator: the source of randomness; not advanced when nothing is random.
-  /// - Throws: `CaffeError.invalidData` for an encoded datum, one with no channels, or one whose
-  ///   pixel count disagrees with its C·H·W; `CaffeError.invalidParameter` when `crop_size`
+  /// - Throws: what ``decode(_:)`` throws; `CaffeError.invalidData` for a datum with no
+  ///   channels or one whose pixel count disagrees with its C·H·W; `CaffeError.invalidParameter` when `crop_size`
   ///   exceeds the datum, when the mean file's size differs from the datum's, or when
   ///   `mean_value` has neither 1 nor C values.
   public func transform(
     _ datum: Datum, into output: UnsafeMutablePointer<Float>, generator: inout SeededGenerator
   ) throws {
+    let datum = try decode(datum)
     let (channels, height, width) = try checkedSize(of: datum)
     let means = try meanSource(channels: channels, height: height, width: width)
     let flip = mirror && Self.draw(2, &generator) == 1
@@ -177,14 +207,8 @@ public struct DataTransformer: Sendable {
 
   // MARK: - Checks
 
-  /// The datum's (C, H, W), checked against `crop_size`.
+  /// The raw datum's (C, H, W), checked against `crop_size`.
   private func checkedSize(of datum: Datum) throws -> (Int, Int, Int) {
-    guard !datum.encoded else {
-      throw CaffeError.invalidData(
-        layer: layer,
-        reason: "the datum is an encoded image, which needs image decoding that swift-caffe "
-          + "does not have; convert the data without --encoded")
-    }
     let channels = Int(datum.channels)
     let height = Int(datum.height)
     let width = Int(datum.width)

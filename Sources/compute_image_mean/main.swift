@@ -1,1 +1,5 @@
-// compute_image_mean: placeholder until its command lands in CaffeCLI.
+// compute_image_mean: the mean image of a Datum database as a BlobProto (see ComputeImageMean).
+
+import CaffeCLI
+
+ToolMain.main(ComputeImageMean.self)

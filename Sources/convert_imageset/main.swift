@@ -1,1 +1,5 @@
-// convert_imageset: placeholder until its command lands in CaffeCLI.
+// convert_imageset: a list of images and labels to a Caffe LMDB or LevelDB (see ConvertImageset).
+
+import CaffeCLI
+
+ToolMain.main(ConvertImageset.self)

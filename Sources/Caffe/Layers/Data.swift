@@ -18,7 +18,8 @@ import CaffeSupport
 /// - `data_param.batch_size`: N, the records per batch (positive);
 /// - `data_param.prefetch` (default 4): the batches prepared ahead (positive);
 /// - `data_param.rand_skip`: ignored, as in Caffe 1.0;
-/// - `transform_param`: see ``DataTransformer``.
+/// - `transform_param`: see ``DataTransformer``; encoded records (JPEG or PNG files, as
+///   `convert_imageset --encoded` writes) are decoded, honouring `force_color`/`force_gray`.
 ///
 /// - top[0]: (N, C, H, W), the transformed images. C, H and W come from the first record of
 ///   each batch (H = W = `crop_size` when cropping); records of another size in the same batch
@@ -260,7 +261,9 @@ final class DataRecordReader: @unchecked Sendable {
   /// Transforms the record under the cursor into slot `item` of `batch`; the first item sets
   /// the batch's shape.
   private func fillItem(_ item: Int, of batch: inout DataBatch) throws {
-    let datum = try Datum(databaseValue: cursor.value, key: cursor.key, source: source)
+    let stored = try Datum(databaseValue: cursor.value, key: cursor.key, source: source)
+    // Encoded records are decoded once here, not again by each transformer call.
+    let datum = try transformer.decode(stored)
     let shape = [batchSize] + (try transformer.outputShape(for: datum)).dropFirst()
     if item == 0 {
       batch.shape = shape
