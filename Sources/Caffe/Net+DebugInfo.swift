@@ -56,6 +56,31 @@ extension Net {
         + "\(formatG(sumsqDiff.squareRoot())))")
   }
 
+  /// Logs one `[Update]` line per parameter with the mean absolute values of its data (before
+  /// the update) and of its diff (the update value), as Caffe's `UpdateDebugInfo` does: first
+  /// each shared parameter, `[Update] Layer L, param blob P (owned by layer O, param Q) diff: d`,
+  /// then each owner, `[Update] Layer L, param P data: m; diff: d`.
+  public func logUpdateDebugInfo() {
+    let shared = params.indices.filter { paramOwners[$0] >= 0 }
+    let owners = params.indices.filter { paramOwners[$0] < 0 }
+    for netParamID in shared + owners {
+      let blob = params[netParamID]
+      let owner = paramOwners[netParamID]
+      let layerName = layerNames[paramLayerIndices[netParamID].layer]
+      let name = paramDisplayNames[netParamID]
+      let diff = formatG(meanAbs(blob.asumDiff, blob.count))
+      if owner < 0 {
+        let data = formatG(meanAbs(blob.asumData, blob.count))
+        Log.info("    [Update] Layer \(layerName), param \(name) data: \(data); diff: \(diff)")
+      } else {
+        let ownerLayer = layerNames[paramLayerIndices[owner].layer]
+        Log.info(
+          "    [Update] Layer \(layerName), param blob \(name) (owned by layer \(ownerLayer), "
+            + "param \(paramDisplayNames[owner])) diff: \(diff)")
+      }
+    }
+  }
+
   private func displayName(layer layerID: Int, param paramID: Int) -> String {
     var netParamID = 0
     for i in 0..<layerID { netParamID += layers[i].blobs.count }

@@ -5,7 +5,7 @@ import Caffe
 import CaffeProto
 import CaffeSupport
 
-/// `caffe train --solver=S [--snapshot=X.solverstate | --weights=A.caffemodel[,B…]]`.
+/// `caffe train --solver=S [--snapshot=X.solverstate[.h5] | --weights=A.caffemodel[,B…]]`.
 ///
 /// Reads the solver (upgrading old formats, defaulting `snapshot_prefix`), sets `train_state`
 /// from `--level` and `--stage`, builds the solver, restores a snapshot if given, and trains
@@ -21,7 +21,9 @@ public struct TrainCommand: ParsableCommand {
 
   @Option(
     name: .customLong("snapshot"),
-    help: "Optional; the snapshot solver state (.solverstate) to resume training.")
+    help: ArgumentHelp(
+      "Optional; the snapshot solver state (.solverstate or .solverstate.h5) to resume "
+        + "training."))
   var snapshot = ""
 
   @Option(

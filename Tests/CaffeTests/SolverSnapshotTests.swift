@@ -48,26 +48,65 @@ import Testing
 
   /// Constant input: the global generator is shared with tests running in parallel, so only
   /// what the snapshot restores may decide the result.
-  @Test func resumingEqualsTheUninterruptedRun() throws {
+  @Test(arguments: SolverMethodsTests.types, [false, true])
+  func resumingEqualsTheUninterruptedRun(type: String, hdf5: Bool) throws {
     let folder = try Golden.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let edit: (String) -> (inout SolverParameter) -> Void = { name in
-      {
+    let net = try Prototxt.decode(
+      NetParameter.self, text: TinyNet.text(dataFiller: "type: \"constant\" value: 0.5"))
+    let param: (String) throws -> SolverParameter = { name in
+      try SolverMethodsTests.solverParam(type) {
+        $0.netParam = net
         $0.maxIter = 6
         $0.snapshot = 3
         $0.snapshotPrefix = folder.appendingPathComponent(name).path
+        $0.snapshotFormat = hdf5 ? .hdf5 : .binaryproto
       }
     }
-    let constant = "type: \"constant\" value: 0.5"
-    let whole = try SGDSolver(TinyNet.solverParam(dataFiller: constant, edit("whole")))
+    let whole = try #require(try SolverRegistry.makeSolver(param("whole")) as? SGDSolver)
     try whole.solve()
-    let resumed = try SGDSolver(TinyNet.solverParam(dataFiller: constant, edit("resumed")))
-    try resumed.restore(from: folder.appendingPathComponent("whole_iter_3.solverstate").path)
+    let suffix = hdf5 ? ".solverstate.h5" : ".solverstate"
+    #expect(
+      FileManager.default.fileExists(
+        atPath: folder.appendingPathComponent("whole_iter_6" + suffix).path))
+    let resumed = try #require(try SolverRegistry.makeSolver(param("resumed")) as? SGDSolver)
+    let log = LogCapture()
+    try log.capture {
+      try resumed.restore(from: folder.appendingPathComponent("whole_iter_3" + suffix).path)
+    }
     #expect(resumed.iteration == 3)
+    let restored = try #require(log.messages.last)
+    let rate = formatG(resumed.param.baseLr)
+    #expect(restored.hasPrefix("Restored "))
+    #expect(
+      restored.hasSuffix(
+        ": iteration 3, learning rate \(rate), \(whole.history.count) history blobs (\(type))"))
     try resumed.solve()
     #expect(resumed.iteration == 6)
     expectSameParameters(whole.net, resumed.net)
-    for (a, b) in zip(whole.history, resumed.history) { #expect(a.dataArray == b.dataArray) }
+    #expect(
+      whole.net.learnableParams.map(\.diffArray) == resumed.net.learnableParams.map(\.diffArray))
+    #expect(whole.history.map(\.dataArray) == resumed.history.map(\.dataArray))
+  }
+
+  @Test func aStateOfAnotherMethodNamesBoth() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let sgd = try SGDSolver(TinyNet.solverParam())
+    var state = SolverState()
+    state.iter = 1
+    sgd.saveHistory(into: &state)
+    let path = folder.appendingPathComponent("sgd.solverstate").path
+    try BinaryProto.write(state, path: path)
+    let adam = try SolverRegistry.makeSolver(SolverMethodsTests.solverParam("Adam"))
+    do {
+      try adam.restore(from: path)
+      Issue.record("an SGD state was restored into Adam")
+    } catch let error as CaffeError {
+      let message = "\(error)"
+      #expect(message.contains("has 2 history blobs, Adam needs 4 (2 per learnable parameter"))
+      #expect(message.contains("it fits AdaGrad, Nesterov, RMSProp or SGD; set"))
+    }
   }
 
   @Test func restoreFindsTheModelBesideTheState() throws {

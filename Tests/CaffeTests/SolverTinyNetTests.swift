@@ -53,130 +53,51 @@ enum TinyNet {
   }
 }
 
-/// Double-precision SGD on the tiny net, written out from the formulas.
-struct ReferenceSGD {
-  var weights: [[Double]]  // (K, D)
-  var bias: [Double]  // (K)
-  var weightHistory: [[Double]]
-  var biasHistory: [Double]
-
-  init(net: Net) {
-    let w = net.learnableParams[0]
-    let k = w.shape[0]
-    let d = w.shape[1]
-    weights = (0..<k).map { i in (0..<d).map { Double(w.data[i * d + $0]) } }
-    bias = net.learnableParams[1].dataArray.map(Double.init)
-    weightHistory = Array(repeating: Array(repeating: 0, count: d), count: k)
-    biasHistory = Array(repeating: 0, count: k)
-  }
-
-  /// The softmax-loss gradients for inputs `x` (N, D) and labels `y` (N).
-  func gradients(x: [[Double]], y: [Int]) -> (w: [[Double]], b: [Double]) {
-    var gw = weights.map { $0.map { _ in 0.0 } }
-    var gb = bias.map { _ in 0.0 }
-    let n = Double(x.count)
-    for (row, label) in zip(x, y) {
-      let z = weights.indices.map { k in
-        zip(weights[k], row).map(*).reduce(0, +) + bias[k]
-      }
-      let top = z.max() ?? 0
-      let e = z.map { exp($0 - top) }
-      let sum = e.reduce(0, +)
-      for k in z.indices {
-        let dz = (e[k] / sum - (k == label ? 1 : 0)) / n
-        gb[k] += dz
-        for j in row.indices { gw[k][j] += dz * row[j] }
-      }
-    }
-    return (gw, gb)
-  }
-
-  /// One update: optional global clipping, regularisation, momentum (lr_mult 1 and 2,
-  /// decay_mult 1 and 0 as in the tiny net).
-  mutating func step(
-    x: [[Double]], y: [Int], rate: Double, momentum: Double, decay: Double, l1: Bool = false,
-    clip: Double = -1
-  ) {
-    var (gw, gb) = gradients(x: x, y: y)
-    let norm = (gw.joined().map { $0 * $0 }.reduce(0, +) + gb.map { $0 * $0 }.reduce(0, +))
-      .squareRoot()
-    if clip >= 0, norm > clip {
-      gw = gw.map { $0.map { $0 * clip / norm } }
-      gb = gb.map { $0 * clip / norm }
-    }
-    for k in weights.indices {
-      for j in weights[k].indices {
-        let w = weights[k][j]
-        let g = gw[k][j] + decay * (l1 ? (w > 0 ? 1 : (w < 0 ? -1 : 0)) : w)
-        weightHistory[k][j] = momentum * weightHistory[k][j] + rate * g
-        weights[k][j] -= weightHistory[k][j]
-      }
-      biasHistory[k] = momentum * biasHistory[k] + 2 * rate * gb[k]
-      bias[k] -= biasHistory[k]
-    }
-  }
-}
-
 @Suite struct SolverTinyNetTests {
-  private func inputs(_ net: Net) throws -> ([[Double]], [Int]) {
+  /// The gradients of the batch the tiny net's last forward pass drew, at `reference`'s
+  /// weights.
+  static func gradients(_ net: Net, at reference: ReferenceSolver) throws -> [[Double]] {
     let data = try #require(net.blob(named: "data"))
     let label = try #require(net.blob(named: "label"))
-    let d = data.shape[1]
-    let x = (0..<data.shape[0]).map { n in (0..<d).map { Double(data.data[n * d + $0]) } }
-    return (x, label.dataArray.map { Int($0) })
+    return ReferenceGradient.softmax(
+      x: ReferenceGradient.rows(data), y: label.dataArray.map { Int($0) },
+      parameters: reference.parameters)
   }
 
-  private func expectClose(_ net: Net, _ reference: ReferenceSGD) {
-    let w = net.learnableParams[0].dataArray
-    let b = net.learnableParams[1].dataArray
-    for (actual, expected) in zip(w, reference.weights.joined()) {
-      #expect(abs(Double(actual) - expected) <= 1e-5 * max(1, abs(expected)))
-    }
-    for (actual, expected) in zip(b, reference.bias) {
-      #expect(abs(Double(actual) - expected) <= 1e-5 * max(1, abs(expected)))
+  static func expectClose(_ net: Net, _ reference: ReferenceSolver, tolerance: Double = 1e-5) {
+    for (blob, expected) in zip(net.learnableParams, reference.parameters) {
+      for (actual, value) in zip(blob.dataArray, expected) {
+        #expect(abs(Double(actual) - value) <= tolerance * max(1, abs(value)))
+      }
     }
   }
 
   @Test(arguments: [false, true])
   func momentumWeightDecayAndMultipliersMatchHandComputation(l1: Bool) throws {
-    let solver = try SGDSolver(
-      TinyNet.solverParam { $0.regularizationType = l1 ? "L1" : "L2" })
-    var reference = ReferenceSGD(net: solver.net)
+    let param = try TinyNet.solverParam { $0.regularizationType = l1 ? "L1" : "L2" }
+    let solver = try SGDSolver(param)
+    var reference = ReferenceSolver(param: param, net: solver.net)
     for _ in 0..<3 {
       try solver.step(1)
-      let (x, y) = try inputs(solver.net)
-      reference.step(x: x, y: y, rate: 0.1, momentum: 0.9, decay: 0.01, l1: l1)
-      expectClose(solver.net, reference)
+      reference.step(gradients: try Self.gradients(solver.net, at: reference))
+      Self.expectClose(solver.net, reference)
     }
     #expect(solver.iteration == 3)
   }
 
   @Test func gradientClippingScalesTheGlobalNormAndLogsIt() throws {
-    let solver = try SGDSolver(TinyNet.solverParam { $0.clipGradients = 0.01 })
-    var reference = ReferenceSGD(net: solver.net)
+    let param = try TinyNet.solverParam { $0.clipGradients = 0.01 }
+    let solver = try SGDSolver(param)
+    var reference = ReferenceSolver(param: param, net: solver.net)
     let log = LogCapture()
     try log.capture { try solver.step(1) }
-    let (x, y) = try inputs(solver.net)
-    reference.step(x: x, y: y, rate: 0.1, momentum: 0.9, decay: 0.01, clip: 0.01)
-    expectClose(solver.net, reference)
+    reference.step(gradients: try Self.gradients(solver.net, at: reference))
+    Self.expectClose(solver.net, reference)
     #expect(
       log.messages.contains {
         $0.hasPrefix("Gradient clipping: scaling down gradients (L2 norm ")
           && $0.contains(" > 0.01) by scale factor ")
       })
-  }
-
-  @Test func iterSizeAveragesAccumulatedGradients() throws {
-    let constant = "type: \"constant\" value: 0.5"
-    let once = try SGDSolver(TinyNet.solverParam(dataFiller: constant))
-    let twice = try SGDSolver(TinyNet.solverParam(dataFiller: constant) { $0.iterSize = 2 })
-    // The global generator is shared with tests running in parallel: copy the start weights.
-    try twice.net.copyTrainedLayers(from: once.net.toProto())
-    try once.step(2)
-    try twice.step(2)
-    for (a, b) in zip(once.net.learnableParams, twice.net.learnableParams) {
-      for (u, v) in zip(a.dataArray, b.dataArray) { #expect(abs(u - v) <= 1e-6) }
-    }
   }
 
   @Test func displayLogsCaffesLines() throws {

@@ -9,7 +9,8 @@ import Foundation
 /// a scalar loss.
 ///
 /// Top 0 has loss weight 1 unless `loss_weight` says otherwise; no gradient is ever forced into
-/// the targets.
+/// the targets. As in Caffe, a loss layer written without a `top` gets an anonymous one, so its
+/// loss still counts.
 ///
 /// - bottom[0]: (N, …), the predictions.
 /// - bottom[1]: (N, …), the targets; the same first dimension.
@@ -17,6 +18,7 @@ import Foundation
 open class LossLayer: Layer {
   override open class var bottomCount: BlobCount { .exactly(2) }
   override open class var topCount: BlobCount { .exactly(1) }
+  override open class var autoTopBlobs: Bool { true }
 
   /// The smallest probability whose logarithm a loss takes (Caffe's `kLOG_THRESHOLD`).
   public static let logThreshold: Float = 1e-20

@@ -60,8 +60,12 @@ public enum LearningRatePolicy: String, CaseIterable, Sendable {
   ///   - currentStep: Caffe's `current_step`: set to ⌊t / s⌋ by `step`; advanced (and logged as
   ///     `MultiStep Status: Iteration I, step = S`) by `multistep` when t reaches the next
   ///     `stepvalue`; saved in solver states.
+  ///   - log: whether to log the `MultiStep Status` line (false to peek at the rate without
+  ///     logging).
   /// - Returns: the rate, in units of the parameter per unit of gradient.
-  public func rate(param: SolverParameter, iteration: Int, currentStep: inout Int) -> Float {
+  public func rate(
+    param: SolverParameter, iteration: Int, currentStep: inout Int, log: Bool = true
+  ) -> Float {
     let base = param.baseLr
     switch self {
     case .fixed:
@@ -76,7 +80,7 @@ public enum LearningRatePolicy: String, CaseIterable, Sendable {
     case .multistep:
       if currentStep < param.stepvalue.count, iteration >= Int(param.stepvalue[currentStep]) {
         currentStep += 1
-        Log.info("MultiStep Status: Iteration \(iteration), step = \(currentStep)")
+        if log { Log.info("MultiStep Status: Iteration \(iteration), step = \(currentStep)") }
       }
       return Float(Double(base) * pow(Double(param.gamma), Double(currentStep)))
     case .poly:

@@ -1,10 +1,11 @@
-// SGDSolver: stochastic gradient descent with momentum, weight decay and gradient clipping.
+// SGDSolver: stochastic gradient descent with momentum, and the base of every other method.
 
 import CaffeKernels
 import CaffeProto
 import CaffeSupport
 
-/// Caffe's `SGD` solver: gradient descent with momentum, weight decay and gradient clipping.
+/// Caffe's `SGD` solver: gradient descent with momentum, weight decay and gradient clipping,
+/// and the base class of the other methods (Nesterov, AdaGrad, RMSProp, AdaDelta, Adam).
 ///
 /// For each learnable parameter w with gradient g (its diff),
 ///
@@ -13,29 +14,44 @@ import CaffeSupport
 /// where v is the parameter's history blob and lr comes from ``LearningRatePolicy``. Before
 /// that, gradients are clipped globally (`clip_gradients`), divided by `iter_size`, and
 /// regularised: L2 adds `weight_decay · decay_mult · w`, L1 adds
-/// `weight_decay · decay_mult · sign(w)`.
+/// `weight_decay · decay_mult · sign(w)`. Subclasses replace only
+/// ``computeUpdateValue(_:rate:)``.
 open class SGDSolver: Solver {
   override open class var type: String { "SGD" }
 
+  /// How many history blobs the method keeps per learnable parameter (1; 2 for AdaDelta and
+  /// Adam).
+  ///
+  /// History blob `k · P + i` (P learnable parameters) is the k-th one of parameter i,
+  /// the order Caffe writes to solver states.
+  open class var historyPerParameter: Int { 1 }
+
   /// The learning-rate schedule.
   public let policy: LearningRatePolicy
-  /// One history blob (the momentum term v) per learnable parameter, shaped like it.
+  /// ``historyPerParameter`` blobs per learnable parameter, each shaped like it (for SGD the
+  /// momentum term v).
   public private(set) var history: [Blob] = []
-  private var signBuffers: [Blob] = []
+  /// Scratch blobs shaped like each learnable parameter (Caffe's `update_`).
+  var updateBuffers: [Blob] = []
+  /// More scratch blobs shaped like each learnable parameter (Caffe's `temp_`).
+  var tempBuffers: [Blob] = []
 
   /// Builds the nets (see ``Solver/init(_:)``) and zeroed history blobs.
   /// - Throws: what ``Solver/init(_:)`` throws, or `CaffeError.invalidSolver` for an unknown
   ///   `lr_policy` or `regularization_type`, or bad policy fields.
-  public override init(_ param: SolverParameter) throws {
+  public override required init(_ param: SolverParameter) throws {
     policy = try LearningRatePolicy(param)
     guard ["L1", "L2"].contains(param.regularizationType) else {
       throw CaffeError.invalidSolver(
         reason: "Unknown regularization type: \(param.regularizationType) (known: L1, L2)")
     }
     try super.init(param)
+    for _ in 0..<Self.historyPerParameter {
+      for blob in net.learnableParams { history.append(try Blob(shape: blob.shape)) }
+    }
     for blob in net.learnableParams {
-      history.append(try Blob(shape: blob.shape))
-      signBuffers.append(try Blob(shape: param.regularizationType == "L1" ? blob.shape : []))
+      updateBuffers.append(try Blob(shape: blob.shape))
+      tempBuffers.append(try Blob(shape: blob.shape))
     }
   }
 
@@ -44,12 +60,20 @@ open class SGDSolver: Solver {
     policy.rate(param: param, iteration: iteration, currentStep: &currentStep)
   }
 
-  /// Computes the rate, logs it on display iterations (`Iteration I, lr = R`), clips, then
-  /// for each parameter normalises, regularises and computes the momentum update, applies
-  /// all updates and increments the iteration.
+  override open func plannedLearningRate() -> Float {
+    var step = currentStep
+    return policy.rate(param: param, iteration: iteration, currentStep: &step, log: false)
+  }
+
+  /// Computes the rate, clips, then for each parameter normalises, regularises and computes the
+  /// update value, applies all updates and increments the iteration.
+  ///
+  /// Display iterations log `Iteration I, lr = R` and, with `debug_info`, the `[Update]` lines
+  /// (``Net/logUpdateDebugInfo()``).
   override open func applyUpdate() throws {
     let rate = learningRate()
-    if param.display > 0, iteration % Int(param.display) == 0 {
+    let display = param.display > 0 && iteration % Int(param.display) == 0
+    if display {
       Log.info("Iteration \(iteration), lr = \(formatG(rate))")
     }
     clipGradients()
@@ -58,6 +82,7 @@ open class SGDSolver: Solver {
       regularize(index)
       computeUpdateValue(index, rate: rate)
     }
+    if display && param.debugInfo { net.logUpdateDebugInfo() }
     net.update()
     iteration += 1
   }
@@ -93,14 +118,17 @@ open class SGDSolver: Solver {
     if param.regularizationType == "L2" {
       BLAS.axpy(count: blob.count, alpha: decay, x: blob.data, y: blob.diff)
     } else {
-      let signs = signBuffers[index].data
+      let signs = tempBuffers[index].data
       Elementwise.sign(count: blob.count, x: blob.data, into: signs)
       BLAS.axpy(count: blob.count, alpha: decay, x: signs, y: blob.diff)
     }
   }
 
+  /// Turns parameter `index`'s gradient (normalised, regularised, in its diff) into its update.
+  ///
+  /// The update is the value `net.update()` subtracts from the data. SGD:
   /// v ← momentum · v + rate · lr_mult · g, then the diff becomes v.
-  func computeUpdateValue(_ index: Int, rate: Float) {
+  open func computeUpdateValue(_ index: Int, rate: Float) {
     let blob = net.learnableParams[index]
     let localRate = rate * net.paramsLr[index]
     let velocity = history[index].data
@@ -110,17 +138,14 @@ open class SGDSolver: Solver {
 
   // MARK: - Snapshots
 
+  override open var historyCount: Int { history.count }
+
   override open func saveHistory(into state: inout SolverState) {
     state.history = history.map { $0.toProto() }
   }
 
   override open func restoreHistory(from state: SolverState, path: String) throws {
-    guard state.history.count == history.count else {
-      throw CaffeError.invalidSolver(
-        reason: "\(path) has \(state.history.count) history blobs, \(Self.type) needs "
-          + "\(history.count) (one per learnable parameter)"
-          + (state.history.isEmpty ? " — did you pass a .caffemodel to --snapshot?" : ""))
-    }
+    try checkHistoryCount(state.history.count, path: path)
     Log.info("SGDSolver: restoring history")
     for (index, (blob, proto)) in zip(history, state.history).enumerated() {
       guard blob.shapeEquals(proto) else {
@@ -131,5 +156,28 @@ open class SGDSolver: Solver {
       }
       try blob.load(from: proto, reshape: false)
     }
+  }
+
+  /// Checks that a state with `count` history blobs fits this method and net.
+  /// - Throws: `CaffeError.invalidSolver` naming the count found, the count this solver needs,
+  ///   and which methods the found count would fit.
+  func checkHistoryCount(_ count: Int, path: String) throws {
+    guard count != history.count else { return }
+    let parameters = net.learnableParams.count
+    var hint = ""
+    if count == 0 {
+      hint = " — did you pass a .caffemodel to --snapshot?"
+    } else if parameters > 0, count % parameters == 0 {
+      let perParameter = count / parameters
+      let fitting = SolverRegistry.types(withHistoryPerParameter: perParameter)
+      if let last = fitting.last {
+        let names = fitting.dropLast().joined(separator: ", ") + (fitting.count > 1 ? " or " : "")
+        hint = " — it fits \(names + last); set the solver's type to the one that wrote it"
+      }
+    }
+    throw CaffeError.invalidSolver(
+      reason: "\(path) has \(count) history blobs, \(Self.type) needs \(history.count) ("
+        + (Self.historyPerParameter == 1 ? "one" : "\(Self.historyPerParameter)")
+        + " per learnable parameter, \(parameters) parameters)" + hint)
   }
 }

@@ -33,22 +33,35 @@ enum SnapshotWriter {
 
 extension Solver {
   /// Writes `<prefix>_iter_<I>.caffemodel` (the train net's weights, with diffs if
-  /// `snapshot_diff`) and then `<prefix>_iter_<I>.solverstate`, each atomically, logging
+  /// `snapshot_diff`) and then `<prefix>_iter_<I>.solverstate` — with `snapshot_format: HDF5`
+  /// `.caffemodel.h5` and `.solverstate.h5` in Caffe's HDF5 layouts — each atomically, logging
   /// Caffe's two `Snapshotting …` lines.
   /// - Throws: `CaffeError.io` when a file cannot be written; `CaffeError.invalidSolver` when the
-  ///   iteration or step does not fit the state's 32-bit fields.
+  ///   iteration or step does not fit the state's 32-bit fields; `CaffeError.numerical` (and
+  ///   writes nothing) when a weight is NaN or infinite.
   public func snapshot() throws {
+    if let place = net.firstNonFiniteParameter() {
+      throw numericalError("refusing to snapshot: \(place) is not finite")
+    }
     guard let iter = Int32(exactly: iteration), let step = Int32(exactly: currentStep) else {
       throw CaffeError.invalidSolver(
         reason: "iteration \(iteration) (current_step \(currentStep)) is too large to be saved "
           + "in a solver state")
     }
+    let hdf5 = param.snapshotFormat == .hdf5
+    let format = hdf5 ? "HDF5" : "binary proto"
     let modelPath = SnapshotWriter.filename(
-      prefix: param.snapshotPrefix, iteration: iteration, suffix: ".caffemodel")
-    Log.info("Snapshotting to binary proto file \(modelPath)")
-    try BinaryProto.write(net.toProto(writeDiff: param.snapshotDiff), path: modelPath)
+      prefix: param.snapshotPrefix, iteration: iteration,
+      suffix: hdf5 ? ".caffemodel.h5" : ".caffemodel")
+    Log.info("Snapshotting to \(format) file \(modelPath)")
+    if hdf5 {
+      try net.saveHDF5(to: modelPath, writeDiff: param.snapshotDiff)
+    } else {
+      try BinaryProto.write(net.toProto(writeDiff: param.snapshotDiff), path: modelPath)
+    }
     let statePath = SnapshotWriter.filename(
-      prefix: param.snapshotPrefix, iteration: iteration, suffix: ".solverstate")
+      prefix: param.snapshotPrefix, iteration: iteration,
+      suffix: hdf5 ? ".solverstate.h5" : ".solverstate")
     var state = SolverState()
     state.iter = iter
     state.learnedNet = modelPath
@@ -60,12 +73,17 @@ extension Solver {
       position.record = UInt64(layer.recordsConsumed)
       return position
     }
-    Log.info("Snapshotting solver state to binary proto file \(statePath)")
-    try BinaryProto.write(state, path: statePath)
+    Log.info("Snapshotting solver state to \(format) file \(statePath)")
+    if hdf5 {
+      try SolverStateHDF5.write(state, to: statePath)
+    } else {
+      try BinaryProto.write(state, path: statePath)
+    }
   }
 
-  /// Resumes from a `.solverstate`: loads its `learned_net` weights, iteration, `current_step`,
-  /// history and data positions.
+  /// Resumes from a `.solverstate` (or, for a path ending in `.h5`, an HDF5 `.solverstate.h5`):
+  /// loads its `learned_net` weights, iteration, `current_step`, history and data positions,
+  /// then logs `Restored <path>: iteration I, learning rate R, N history blobs (<type>)`.
   ///
   /// A relative `learned_net` is tried as written (relative to the current directory, as in
   /// Caffe), then as a file next to the solver state.
@@ -73,11 +91,9 @@ extension Solver {
   ///   state does not fit this solver or net (negative iter or current_step, wrong history
   ///   count, unknown data layer).
   public func restore(from path: String) throws {
-    guard !path.hasSuffix(".h5") else {
-      throw CaffeError.invalidSolver(
-        reason: "\(path): HDF5 solver states are not supported by this build")
-    }
-    let state = try BinaryProto.read(SolverState.self, path: path)
+    let state =
+      path.hasSuffix(".h5")
+      ? try SolverStateHDF5.read(path: path) : try BinaryProto.read(SolverState.self, path: path)
     guard state.iter >= 0, state.currentStep >= 0 else {
       throw CaffeError.invalidSolver(
         reason: "\(path): iter (\(state.iter)) and current_step (\(state.currentStep)) must not "
@@ -90,6 +106,9 @@ extension Solver {
     currentStep = Int(state.currentStep)
     try restoreHistory(from: state, path: path)
     try restoreDataPositions(state.dataPosition, path: path)
+    Log.info(
+      "Restored \(path): iteration \(iteration), learning rate "
+        + "\(formatG(plannedLearningRate())), \(historyCount) history blobs (\(Self.type))")
   }
 
   /// The train net's Data layers with their names, in net order.

@@ -72,10 +72,6 @@ open class Solver {
       throw CaffeError.invalidSolver(
         reason: "iter_size must be at least 1 (given \(param.iterSize))")
     }
-    guard param.snapshotFormat == .binaryproto else {
-      throw CaffeError.invalidSolver(
-        reason: "snapshot_format HDF5 is not supported by this build; use BINARYPROTO")
-    }
   }
 
   // MARK: - Hooks for the optimisation methods
@@ -89,6 +85,13 @@ open class Solver {
 
   /// Stores the method's history blobs in `state`.
   open func saveHistory(into state: inout SolverState) {}
+
+  /// The number of history blobs the method keeps (0 for a method without history).
+  open var historyCount: Int { 0 }
+
+  /// The learning rate the next update will use, without advancing the schedule (`base_lr`
+  /// for a method without a schedule).
+  open func plannedLearningRate() -> Float { param.baseLr }
 
   /// Loads the method's history blobs from `state`, read from `path`.
   /// - Throws: `CaffeError.invalidSolver` when the state does not fit this solver.
@@ -128,7 +131,9 @@ open class Solver {
   }
 
   /// Runs `count` iterations (fewer if a stop is requested).
-  /// - Throws: what the layers, the update or writing snapshots throw.
+  /// - Throws: what the layers, the update or writing snapshots throw; `CaffeError.numerical`
+  ///   when a loss, gradient or weight becomes NaN or infinite (naming the iteration and the
+  ///   first layer it appeared in), before any snapshot of the bad weights is written.
   public func step(_ count: Int) throws {
     let startIteration = iteration
     let stopIteration = iteration + count
@@ -145,11 +150,16 @@ open class Solver {
       net.debugInfo = display && param.debugInfo
       reseedForIteration()
       var loss: Float = 0
-      for _ in 0..<Int(param.iterSize) { loss += try net.forwardBackward() }
+      for _ in 0..<Int(param.iterSize) {
+        let passLoss = try net.forwardBackward()
+        try checkPassIsFinite(loss: passLoss)
+        loss += passLoss
+      }
       loss /= Float(param.iterSize)
       updateSmoothedLoss(loss, startIteration: startIteration)
       if display { logTrainOutputs() }
       try applyUpdate()
+      try checkParametersAreFinite()
       let request = actionRequest?() ?? .none
       let snapshotInterval = Int(param.snapshot)
       if (snapshotInterval > 0 && iteration % snapshotInterval == 0) || request == .snapshot {

@@ -37,6 +37,25 @@ import Testing
     #expect(net.learnableParams.count == 4)
   }
 
+  @Test func lossLayerWithoutTopStillCountsItsLoss() throws {
+    let named = try Self.makeNet(Self.twoLayer)
+    let anonymous = try Self.makeNet(
+      Self.twoLayer.replacingOccurrences(
+        of: #"bottom: "label" top: "loss""#, with: #"bottom: "label""#))
+    try anonymous.copyTrainedLayers(fromNet: named)
+    for net in [named, anonymous] {
+      let data = net.inputBlobs[0]
+      let label = net.inputBlobs[1]
+      for i in 0..<data.count { data.data[i] = Float(i % 3) * 0.5 - 0.25 }
+      for i in 0..<label.count { label.data[i] = Float(i % 2) }
+    }
+    #expect(anonymous.outputBlobs.isEmpty)
+    #expect(anonymous.needsBackward(layer: 4))
+    let loss = try anonymous.forward()
+    #expect(loss > 0)
+    #expect(loss == (try named.forward()))
+  }
+
   @Test func backwardAnalysisSkipsInputs() throws {
     let net = try Self.makeNet(Self.twoLayer)
     #expect(net.needsBackward(layer: 0) == false)
