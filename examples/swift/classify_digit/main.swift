@@ -32,7 +32,8 @@ func readDigit(_ path: String, index: Int) throws -> Digit {
   guard isFolder.boolValue else {
     let images = try MNISTImages(path: path)
     guard index < images.count else {
-      throw UsageError(description: "\(path) holds \(images.count) digits; index \(index) is past them")
+      throw UsageError(
+        description: "\(path) holds \(images.count) digits; index \(index) is past them")
     }
     let labelPath = path.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
     let labels = labelPath == path ? nil : try? MNISTLabels(path: labelPath)
@@ -83,7 +84,9 @@ func run() throws {
     throw UsageError(description: "the net produced no probabilities")
   }
   let truth = digit.label.map { "label \($0)" } ?? "label unknown"
-  print("Digit \(index): predicted \(best) (p = \(String(format: "%.4f", probabilities[best]))), \(truth)")
+  print(
+    "Digit \(index): predicted \(best) (p = \(String(format: "%.4f", probabilities[best]))), \(truth)"
+  )
 }
 
 do {
