@@ -26,6 +26,8 @@ let package = Package(
     .executable(name: "convert_imageset", targets: ["convert_imageset"]),
     .executable(name: "compute_image_mean", targets: ["compute_image_mean"]),
     .executable(name: "extract_features", targets: ["extract_features"]),
+    .executable(name: "draw_net", targets: ["draw_net"]),
+    .executable(name: "classify", targets: ["classify"]),
     .executable(name: "parse_log", targets: ["parse_log"]),
     .executable(name: "plot_training_log", targets: ["plot_training_log"]),
   ],
@@ -76,7 +78,7 @@ let package = Package(
 
     // MARK: - Tools
     .target(
-      name: "CaffeTools", dependencies: ["CaffeSupport", "CCairo"],
+      name: "CaffeTools", dependencies: ["CaffeSupport", "CaffeProto", "CCairo"],
       exclude: ["README.md"], swiftSettings: v5),
     .target(
       name: "CaffeCLI",
@@ -98,6 +100,8 @@ let package = Package(
     .executableTarget(name: "convert_imageset", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(name: "compute_image_mean", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(name: "extract_features", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "draw_net", dependencies: ["CaffeCLI"], swiftSettings: v5),
+    .executableTarget(name: "classify", dependencies: ["CaffeCLI"], swiftSettings: v5),
     .executableTarget(
       name: "caffe-bench",
       dependencies: ["Caffe", "CaffeKernels", "CaffeProto", "CaffeSupport", "CBLAS"],

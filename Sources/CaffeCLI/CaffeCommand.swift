@@ -10,7 +10,9 @@ import CaffeSupport
 /// No command, or an unknown one, is an error (exit 1) that lists the commands.
 public struct CaffeCommand: ParsableCommand {
   /// The commands, in the order Caffe's usage lists them.
-  static let actions = ["train", "test", "device_query", "time", "summary"]
+  static let actions = [
+    "train", "test", "device_query", "time", "summary", "forward", "db", "visualize",
+  ]
 
   /// The tool's name, usage line and the subcommands it dispatches to.
   public static let configuration = CommandConfiguration(
@@ -19,7 +21,7 @@ public struct CaffeCommand: ParsableCommand {
     usage: "caffe <command> <args>",
     subcommands: [
       TrainCommand.self, TestCommand.self, DeviceQueryCommand.self, TimeCommand.self,
-      SummaryCommand.self,
+      SummaryCommand.self, ForwardCommand.self, DbCommand.self, VisualizeCommand.self,
     ])
 
   /// Creates the root command; it has no options of its own.
