@@ -17,7 +17,8 @@ public final class SolverSignalHandler {
   /// What SIGHUP asks for (Caffe's default: snapshot).
   public let sighupEffect: SolverAction
 
-  /// Installs the handlers.
+  /// Installs the handlers and unblocks both signals on the calling thread, which a parent
+  /// process may have left blocked (the mask is inherited; a blocked signal would never arrive).
   public init(sigintEffect: SolverAction, sighupEffect: SolverAction) {
     self.sigintEffect = sigintEffect
     self.sighupEffect = sighupEffect
@@ -25,6 +26,11 @@ public final class SolverSignalHandler {
     caughtSIGHUP = 0
     signal(SIGINT) { _ in caughtSIGINT = 1 }
     signal(SIGHUP) { _ in caughtSIGHUP = 1 }
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGHUP)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 
   deinit {
