@@ -66,6 +66,7 @@ public enum LayerRegistry {
     TanHLayer.self,
     ThresholdLayer.self,
     TileLayer.self,
+    WindowDataLayer.self,
   ]
 
   /// The registered type strings, sorted.

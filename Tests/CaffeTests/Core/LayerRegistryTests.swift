@@ -14,6 +14,23 @@ import Testing
     #expect(LayerRegistry.knownTypes == types.sorted())
   }
 
+  /// BVLC Caffe master's 60 CPU layer types (all it registers except Python), sorted.
+  @Test func knownTypesAreExactlyCaffesCPULayers() {
+    let caffe = [
+      "AbsVal", "Accuracy", "ArgMax", "BatchNorm", "BatchReindex", "Bias", "BNLL", "Clip",
+      "Concat", "ContrastiveLoss", "Convolution", "Crop", "Data", "Deconvolution", "Dropout",
+      "DummyData", "Eltwise", "ELU", "Embed", "EuclideanLoss", "Exp", "Filter", "Flatten",
+      "HDF5Data", "HDF5Output", "HingeLoss", "Im2col", "ImageData", "InfogainLoss",
+      "InnerProduct", "Input", "Log", "LRN", "LSTM", "LSTMUnit", "MemoryData",
+      "MultinomialLogisticLoss", "MVN", "Parameter", "Pooling", "Power", "PReLU", "Reduction",
+      "ReLU", "Reshape", "RNN", "Scale", "Sigmoid", "SigmoidCrossEntropyLoss", "Silence", "Slice",
+      "Softmax", "SoftmaxWithLoss", "Split", "SPP", "Swish", "TanH", "Threshold", "Tile",
+      "WindowData",
+    ]
+    #expect(caffe.count == 60)
+    #expect(LayerRegistry.knownTypes == caffe.sorted())
+  }
+
   @Test func eachTypeFindsItsOwnClass() throws {
     for layerClass in LayerRegistry.classes {
       let found = try #require(LayerRegistry.layerClass(for: layerClass.type))
