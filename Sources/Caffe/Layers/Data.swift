@@ -125,17 +125,8 @@ public final class DataLayer: Layer {
   /// - Throws: the error the prefetch thread met (also on every later forward), or
   ///   `CaffeError.invalidNet` before setup.
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
-    if let failure { throw failure }
-    guard let prefetcher else {
-      throw CaffeError.invalidNet(reason: "layer \"\(name)\" (Data): forward before setUp")
-    }
-    let batch: DataBatch
-    do {
-      batch = try prefetcher.next()
-    } catch {
-      failure = error
-      throw error
-    }
+    let batch = try DataLayer.nextBatch(
+      from: prefetcher, failure: &failure, layer: name, type: "Data")
     try top[0].reshape(batch.shape)
     Self.copy(batch.data, into: top[0])
     if top.count > 1 {
@@ -143,7 +134,7 @@ public final class DataLayer: Layer {
       Self.copy(batch.labels, into: top[1])
     }
     recordsConsumed = batch.firstRecord + batchSize
-    prefetcher.recycle(batch)
+    prefetcher?.recycle(batch)
   }
 
   /// Restarts prefetching so that the next forward returns the batch starting at stream
@@ -301,5 +292,27 @@ final class DataRecordReader: @unchecked Sendable {
 
   private func sizeText(_ shape: [Int]) -> String {
     shape.dropFirst().map(String.init).joined(separator: " × ")
+  }
+}
+
+extension DataLayer {
+  /// The next prefetched batch of a data layer (Data, ImageData, WindowData).
+  ///
+  /// The first error the prefetch thread meets is kept in `failure` and thrown again on every
+  /// later call: a broken source stays broken.
+  /// - Throws: that error, or `CaffeError.invalidNet` naming `layer` and `type` before setup.
+  static func nextBatch(
+    from prefetcher: Prefetcher<DataBatch>?, failure: inout Error?, layer: String, type: String
+  ) throws -> DataBatch {
+    if let failure { throw failure }
+    guard let prefetcher else {
+      throw CaffeError.invalidNet(reason: "layer \"\(layer)\" (\(type)): forward before setUp")
+    }
+    do {
+      return try prefetcher.next()
+    } catch {
+      failure = error
+      throw error
+    }
   }
 }

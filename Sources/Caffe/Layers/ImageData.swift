@@ -117,22 +117,13 @@ public final class ImageDataLayer: Layer {
   /// - Throws: the error the prefetch thread met (also on every later forward), or
   ///   `CaffeError.invalidNet` before setup.
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
-    if let failure { throw failure }
-    guard let prefetcher else {
-      throw CaffeError.invalidNet(reason: "layer \"\(name)\" (ImageData): forward before setUp")
-    }
-    let batch: DataBatch
-    do {
-      batch = try prefetcher.next()
-    } catch {
-      failure = error
-      throw error
-    }
+    let batch = try DataLayer.nextBatch(
+      from: prefetcher, failure: &failure, layer: name, type: "ImageData")
     try top[0].reshape(batch.shape)
     Self.copy(batch.data, into: top[0])
     try top[1].reshape([batchSize])
     Self.copy(batch.labels, into: top[1])
-    prefetcher.recycle(batch)
+    prefetcher?.recycle(batch)
   }
 
   private static func copy(_ values: [Float], into blob: Blob) {

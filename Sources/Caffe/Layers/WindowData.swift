@@ -163,20 +163,11 @@ public final class WindowDataLayer: Layer {
   /// - Throws: the error the prefetch thread met (also on every later forward), or
   ///   `CaffeError.invalidNet` before setup.
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
-    if let failure { throw failure }
-    guard let prefetcher else {
-      throw CaffeError.invalidNet(reason: "layer \"\(name)\" (WindowData): forward before setUp")
-    }
-    let batch: DataBatch
-    do {
-      batch = try prefetcher.next()
-    } catch {
-      failure = error
-      throw error
-    }
+    let batch = try DataLayer.nextBatch(
+      from: prefetcher, failure: &failure, layer: name, type: "WindowData")
     Self.copy(batch.data, into: top[0])
     Self.copy(batch.labels, into: top[1])
-    prefetcher.recycle(batch)
+    prefetcher?.recycle(batch)
   }
 
   private static func copy(_ values: [Float], into blob: Blob) {
