@@ -1,5 +1,6 @@
 // Options: caffe-bench's command-line flags.
 import CaffeKernels
+import Foundation
 
 /// What caffe-bench times.
 enum Mode: String {
@@ -9,6 +10,8 @@ enum Mode: String {
   case kernels
   /// Both, net first.
   case all
+  /// Reading MNIST from LMDB, LevelDB and JPEG files (see DatabaseReadBenchmark); run alone.
+  case db
 }
 
 /// The command-line options.
@@ -31,6 +34,16 @@ struct Options {
   var chunk: Int?
   /// Whether the kernel mode also times the whole step under several threading settings.
   var compare = false
+  /// The db mode's MNIST digits: an LMDB folder or an IDX image file (`--source`; default the
+  /// first present of data/mnist/t10k-images-idx3-ubyte, ../shared/golden/mnist_test_lmdb and
+  /// examples/mnist/mnist_test_lmdb).
+  var mnistSource =
+    [
+      "data/mnist/t10k-images-idx3-ubyte", "../shared/golden/mnist_test_lmdb",
+      "examples/mnist/mnist_test_lmdb",
+    ].first { FileManager.default.fileExists(atPath: $0) } ?? "data/mnist/t10k-images-idx3-ubyte"
+  /// Timed passes over each store in the db mode (`--passes`, default 5).
+  var passes = 5
 
   /// Parses `arguments` (without the program name); unknown flags are reported and ignored.
   init(_ arguments: [String]) {
@@ -43,7 +56,8 @@ struct Options {
         if let parsed = Mode(rawValue: value) {
           mode = parsed
         } else {
-          print("warning: unknown --mode \(value) (use net, kernels or all); using \(mode)")
+          print(
+            "warning: unknown --mode \(value) (use net, kernels, all or db); using \(mode)")
         }
       case "--iterations": iterations = rest.popFirst().flatMap { Int($0) } ?? iterations
       case "--warmup": warmup = rest.popFirst().flatMap { Int($0) } ?? warmup
@@ -52,6 +66,8 @@ struct Options {
       case "--blas-threads": blasThreads = rest.popFirst().flatMap { Int($0) }
       case "--workers": workers = rest.popFirst().flatMap { Int($0) }
       case "--chunk": chunk = rest.popFirst().flatMap { Int($0) }
+      case "--source": mnistSource = rest.popFirst() ?? mnistSource
+      case "--passes": passes = rest.popFirst().flatMap { Int($0) } ?? passes
       default: print("warning: ignoring unknown argument \(flag)")
       }
     }

@@ -1,8 +1,9 @@
 // caffe-bench: times LeNet training (the real Net and SGD step, and its kernels alone) and prints
 // ms, GFLOP/s and the share of a large sgemm measured in the same run.
 //
-// Usage: caffe-bench [--mode net|kernels|all] [--iterations N] [--warmup N] [--model PROTOTXT]
+// Usage: caffe-bench [--mode net|kernels|all|db] [--iterations N] [--warmup N] [--model PROTOTXT]
 //                    [--solver PROTOTXT] [--blas-threads N] [--workers N] [--chunk N] [--compare]
+//                    [--source MNIST] [--passes N]
 //   --mode: net = the Net built from --model (Data layers replaced by in-memory Input layers) and
 //     the SGDSolver step from --solver; kernels = LeNet's layers through CaffeKernels alone;
 //     all (default) = both. Run from the repository root (the default paths are relative).
@@ -12,6 +13,8 @@
 //     module's default threading, Parallel.configureDefaultThreading()).
 //   --chunk N: images per convolution GEMM in the kernel mode (1 = Caffe's image-at-a-time).
 //   --compare: the kernel mode also times the whole step under several threading settings.
+//   --mode db: alone, times reading 10 000 MNIST digits (--source: an LMDB folder or IDX image
+//     file) from LMDB, LevelDB and JPEG files, --passes times each (default 5); images/second.
 import Caffe
 import CaffeKernels
 import CaffeSupport
@@ -83,6 +86,15 @@ func peakResidentMegabytes() -> Double? {
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 Log.quiet = true
 Parallel.configureDefaultThreading()
+if options.mode == .db {
+  do {
+    try runDatabaseMode(options)
+    exit(0)
+  } catch {
+    print("error: the database benchmark failed: \(error)")
+    exit(1)
+  }
+}
 print("OpenBLAS: \(BLAS.configuration); \(Parallel.onlineProcessorCount) cores")
 var referenceBenchmark = Benchmark(iterations: 10, warmup: 2)
 let reference = measureReferenceGemm(size: 1024, benchmark: &referenceBenchmark)

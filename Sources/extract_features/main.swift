@@ -1,1 +1,5 @@
-// extract_features: placeholder until its command lands in CaffeCLI.
+// extract_features: a trained net's blob values as Datum records (see ExtractFeatures).
+
+import CaffeCLI
+
+ToolMain.main(ExtractFeatures.self)
