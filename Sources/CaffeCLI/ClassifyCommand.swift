@@ -173,7 +173,7 @@ public struct ClassifyCommand: ParsableCommand {
       throw CaffeError.io(path: labelsFile, reason: "cannot be read")
     }
     let lines = String(decoding: data, as: UTF8.self).split(
-      separator: "\n", omittingEmptySubsequences: false
+      omittingEmptySubsequences: false, whereSeparator: \.isNewline
     ).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     let labels = lines.last == "" ? Array(lines.dropLast()) : lines
     guard labels.count == classes else {

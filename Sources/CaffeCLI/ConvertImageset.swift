@@ -92,7 +92,8 @@ public struct ConvertImageset: ParsableCommand {
   ///
   /// - Throws: `CaffeError.io` for an unreadable list file; `CaffeError.database` when the
   ///   output exists or cannot be written; `CaffeError.invalidFile` naming the list line when
-  ///   `--check_size` finds a record of another size.
+  ///   `--check_size` finds a record of another size, when the list is empty, or when no image
+  ///   could be converted (then the new database is removed).
   public func run() throws {
     var entries = try ImageListEntry.read(listFile)
     if shuffle {
@@ -100,6 +101,9 @@ public struct ConvertImageset: ParsableCommand {
       Runtime.withGenerator { entries.shuffle(using: &$0) }
     }
     Log.info("A total of \(entries.count) images.")
+    guard !entries.isEmpty else {
+      throw CaffeError.invalidFile(path: listFile, reason: "lists no images; nothing to convert")
+    }
     if !encodeType.isEmpty && !encoded {
       Log.info("encode_type specified, assuming encoded=true.")
     }
@@ -133,6 +137,14 @@ public struct ConvertImageset: ParsableCommand {
     if count % 1_000 != 0 {
       try transaction.commit()
       Log.info("Processed \(count) files.")
+    }
+    guard count > 0 else {
+      db.close()
+      try? FileManager.default.removeItem(atPath: database)
+      throw CaffeError.invalidFile(
+        path: listFile,
+        reason: "none of its \(entries.count) images could be converted (see the errors above); "
+          + "no database was written")
     }
     if count < entries.count {
       Log.warning(

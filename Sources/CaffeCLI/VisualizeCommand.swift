@@ -97,8 +97,18 @@ public struct VisualizeCommand: ParsableCommand {
     if !weights.isEmpty { try net.copyTrainedLayers(fromFile: weights) }
     try feed.feed(net)
     _ = try net.forward()
-    try FileManager.default.createDirectory(
-      atPath: out, withIntermediateDirectories: true, attributes: nil)
+    do {
+      try FileManager.default.createDirectory(
+        atPath: out, withIntermediateDirectories: true, attributes: nil)
+    } catch {
+      var isFolder: ObjCBool = false
+      let exists = FileManager.default.fileExists(atPath: out, isDirectory: &isFolder)
+      throw CaffeError.io(
+        path: out,
+        reason: exists && !isFolder.boolValue
+          ? "is a file; give a folder for the pictures with --out"
+          : "cannot create the folder for the pictures")
+    }
     let colorMap = ImageGrid.ColorMap(rawValue: colormap) ?? .gray
     for name in names(blobs) {
       guard let blob = net.blob(named: name) else {

@@ -44,7 +44,9 @@ public struct ImageListEntry: Equatable, Sendable {
       throw CaffeError.io(
         path: path, reason: "cannot read the image list (\(error.localizedDescription))")
     }
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    // `\.isNewline` also splits at "\r\n", which Swift keeps as one Character (Windows files).
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+      .map(String.init)
     if lines.last == "" { lines.removeLast() }
     return lines.enumerated().map { ImageListEntry(line: $0.offset + 1, text: $0.element) }
   }

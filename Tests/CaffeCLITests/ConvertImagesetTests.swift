@@ -92,6 +92,30 @@ func runCapturingLog<Command: ParsableCommand>(
     #expect([records[2].1.channels, records[2].1.height, records[2].1.width] == [3, 5, 7])
   }
 
+  @Test func windowsLineEndingsAreLineBreaks() throws {
+    let set = try ImageSetFolder()
+    _ = try set.writeImage("a.png", seed: 1)
+    _ = try set.writeImage("b.png", seed: 2)
+    try "a.png 0\r\nb.png 1\r\n".write(toFile: set.list, atomically: true, encoding: .utf8)
+    let run = runCapturingLog(ConvertImageset.self, [set.root, set.list, set.path("db")])
+    #expect(run.status == 0, "\(run.errors)")
+    #expect(try set.records("db").map { $0.1.label } == [0, 1])
+  }
+
+  @Test func nothingConvertedIsAnErrorAndLeavesNoDatabase() throws {
+    let set = try ImageSetFolder()
+    try set.writeList(["missing.png 1", "gone.png 2"])
+    let run = runCapturingLog(ConvertImageset.self, [set.root, set.list, set.path("db")])
+    #expect(run.status == 1)
+    #expect(run.errors.first?.contains("none of its 2 images could be converted") == true)
+    #expect(!FileManager.default.fileExists(atPath: set.path("db")))
+    try "".write(toFile: set.list, atomically: true, encoding: .utf8)
+    let empty = runCapturingLog(ConvertImageset.self, [set.root, set.list, set.path("db")])
+    #expect(empty.status == 1)
+    #expect(empty.errors.first?.contains("lists no images") == true)
+    #expect(!FileManager.default.fileExists(atPath: set.path("db")))
+  }
+
   @Test func grayAndResizeShapeEveryRecord() throws {
     let set = try ImageSetFolder()
     _ = try set.writeImage("a.png", height: 4, width: 5)
