@@ -87,23 +87,11 @@ open class BaseConvolutionLayer: Layer {
     channelAxis = try axisIndex(Int(conv.axis), of: bottom[0], field: "axis")
     setupShape = bottom[0].shape
     let axes = bottom[0].numAxes - channelAxis - 1
-    kernel = try spatialValues(
-      "kernel_size", conv.kernelSize, hw: ("kernel_h", "kernel_w"),
-      given: conv.hasKernelH || conv.hasKernelW ? (conv.kernelH, conv.kernelW) : nil,
-      defaultValue: nil, axes: axes)
-    stride = try spatialValues(
-      "stride", conv.stride, hw: ("stride_h", "stride_w"),
-      given: conv.hasStrideH || conv.hasStrideW ? (conv.strideH, conv.strideW) : nil,
-      defaultValue: 1, axes: axes)
-    pad = try spatialValues(
-      "pad", conv.pad, hw: ("pad_h", "pad_w"),
-      given: conv.hasPadH || conv.hasPadW ? (conv.padH, conv.padW) : nil,
-      defaultValue: 0, axes: axes)
-    dilation = try spatialValues(
-      "dilation", conv.dilation, hw: nil, given: nil, defaultValue: 1, axes: axes)
-    try checkPositive("kernel_size", kernel)
-    try checkPositive("stride", stride)
-    try checkPositive("dilation", dilation)
+    let window = try ConvolutionWindow(of: self, axes: axes)
+    kernel = window.kernel
+    stride = window.stride
+    pad = window.pad
+    dilation = window.dilation
     channels = bottom[0].shape[channelAxis]
     guard channels % group == 0 else {
       throw invalid(
@@ -201,40 +189,6 @@ open class BaseConvolutionLayer: Layer {
           workspace: workspace.data)
       }
     }
-  }
-
-  // MARK: - Parameter parsing
-
-  /// One value per spatial axis from a repeated field, or from its `_h`/`_w` pair.
-  private func spatialValues(
-    _ field: String, _ repeated: [UInt32], hw: (String, String)?, given: (UInt32, UInt32)?,
-    defaultValue: Int?, axes: Int
-  ) throws -> [Int] {
-    if let given, let hw {
-      guard axes == 2 else {
-        throw invalid(
-          hw.0,
-          "\(hw.0) and \(hw.1) can only be used for 2-D convolution; the bottom has "
-            + "\(axes) spatial axes (use \(field))")
-      }
-      guard repeated.isEmpty else {
-        throw invalid(field, "give either \(field) or \(hw.0)/\(hw.1), not both")
-      }
-      return [Int(given.0), Int(given.1)]
-    }
-    if repeated.isEmpty, let defaultValue { return Array(repeating: defaultValue, count: axes) }
-    guard repeated.count == 1 || repeated.count == axes else {
-      throw invalid(
-        field,
-        "given \(repeated.count) times for \(axes) spatial axes; give it once or once per "
-          + "axis")
-    }
-    return (0..<axes).map { Int(repeated[repeated.count == 1 ? 0 : $0]) }
-  }
-
-  private func checkPositive(_ field: String, _ values: [Int]) throws {
-    guard let axis = values.firstIndex(of: 0) else { return }
-    throw invalid(field, "must be positive, got 0 for spatial axis \(axis)")
   }
 }
 

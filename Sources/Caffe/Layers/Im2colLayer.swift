@@ -56,21 +56,11 @@ public final class Im2colLayer: Layer {
         "channel axis \(channelAxis) leaves no spatial axis in bottom \"\(bottomName(0))\" "
           + "with shape \(bottom[0].shape)")
     }
-    kernel = try perAxis(
-      "kernel_size", conv.kernelSize, ("kernel_h", "kernel_w"),
-      conv.hasKernelH || conv.hasKernelW ? (conv.kernelH, conv.kernelW) : nil, nil, axes)
-    stride = try perAxis(
-      "stride", conv.stride, ("stride_h", "stride_w"),
-      conv.hasStrideH || conv.hasStrideW ? (conv.strideH, conv.strideW) : nil, 1, axes)
-    pad = try perAxis(
-      "pad", conv.pad, ("pad_h", "pad_w"),
-      conv.hasPadH || conv.hasPadW ? (conv.padH, conv.padW) : nil, 0, axes)
-    dilation = try perAxis("dilation", conv.dilation, nil, nil, 1, axes)
-    for (field, values) in [("kernel_size", kernel), ("stride", stride), ("dilation", dilation)] {
-      if let axis = values.firstIndex(of: 0) {
-        throw invalid(field, "must be positive, got 0 for spatial axis \(axis)")
-      }
-    }
+    let window = try ConvolutionWindow(of: self, axes: axes)
+    kernel = window.kernel
+    stride = window.stride
+    pad = window.pad
+    dilation = window.dilation
   }
 
   /// Shapes the top (batch…, C·∏kernel, out…).
@@ -152,31 +142,5 @@ public final class Im2colLayer: Layer {
       top.count(from: channelAxis), bottom.shape[channelAxis],
       Array(bottom.shape[(channelAxis + 1)...])
     )
-  }
-
-  /// One value per spatial axis from a repeated field, or from its `_h`/`_w` pair.
-  private func perAxis(
-    _ field: String, _ repeated: [UInt32], _ hw: (String, String)?, _ given: (UInt32, UInt32)?,
-    _ defaultValue: Int?, _ axes: Int
-  ) throws -> [Int] {
-    if let given, let hw {
-      guard axes == 2 else {
-        throw invalid(
-          hw.0,
-          "\(hw.0) and \(hw.1) can only be used with 2 spatial axes; the bottom has \(axes) "
-            + "(use \(field))")
-      }
-      guard repeated.isEmpty else {
-        throw invalid(field, "give either \(field) or \(hw.0)/\(hw.1), not both")
-      }
-      return [Int(given.0), Int(given.1)]
-    }
-    if repeated.isEmpty, let defaultValue { return Array(repeating: defaultValue, count: axes) }
-    guard repeated.count == 1 || repeated.count == axes else {
-      throw invalid(
-        field,
-        "given \(repeated.count) times for \(axes) spatial axes; give it once or once per axis")
-    }
-    return (0..<axes).map { Int(repeated[repeated.count == 1 ? 0 : $0]) }
   }
 }
