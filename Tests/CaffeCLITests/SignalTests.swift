@@ -27,7 +27,7 @@ final class TrainingProcess {
     """.write(toFile: net, atomically: true, encoding: .utf8)
     try Self.solverText(net: net, prefix: path("tiny"), maxIter: 1_000_000, every: snapshotEvery)
       .write(toFile: path("solver.prototxt"), atomically: true, encoding: .utf8)
-    FileManager.default.createFile(atPath: logURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
     process.executableURL = BuiltTools.folder?.appendingPathComponent("caffe")
     process.arguments = ["train", "--solver=\(path("solver.prototxt"))"] + flags
     process.standardError = try FileHandle(forWritingTo: logURL)
