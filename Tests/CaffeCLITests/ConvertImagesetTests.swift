@@ -216,6 +216,45 @@ func runCapturingLog<Command: ParsableCommand>(
     #expect(missingList.errors.first?.contains("none.txt") == true)
   }
 
+  /// 300 generated 6 × 6 images, dark (label 0) or bright (label 1), converted with shuffle:
+  /// a small net trains on the database to a near-zero loss.
+  @Test func aNetTrainsFromAConvertedFolder() throws {
+    let set = try ImageSetFolder()
+    var lines: [String] = []
+    for index in 0..<300 {
+      let label = index % 2
+      let base = label == 0 ? 20 : 180
+      let pixels = (0..<(6 * 6 * 3)).map { UInt8(base + ($0 * 7 + index) % 50) }
+      let image = try Image(height: 6, width: 6, channels: 3, pixels: pixels)
+      try Data(try image.encoded(as: .png)).write(
+        to: URL(fileURLWithPath: set.path("img \(index).png")))
+      lines.append("img \(index).png \(label)")
+    }
+    try set.writeList(lines)
+    let convert = runCapturingLog(
+      ConvertImageset.self, ["--shuffle", set.root, set.list, set.path("db")])
+    #expect(convert.status == 0, "\(convert.errors)")
+    var param = SolverParameter()
+    param.netParam = try Prototxt.decode(
+      NetParameter.self,
+      text: """
+        layer { name: "data" type: "Data" top: "data" top: "label"
+          transform_param { scale: 0.00390625 }
+          data_param { source: "\(set.path("db"))" backend: LMDB batch_size: 30 } }
+        layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+          inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+        """)
+    param.baseLr = 0.1
+    param.lrPolicy = "fixed"
+    param.momentum = 0.9
+    param.maxIter = 60
+    param.snapshotAfterTrain = false
+    let solver = try SolverRegistry.makeSolver(param)
+    try solver.step(60)
+    #expect(solver.smoothedTrainingLoss < 0.05)
+  }
+
   @Test func dataLayerReadsRawAndEncodedDatabasesAlike() throws {
     let set = try ImageSetFolder()
     for index in 0..<3 { _ = try set.writeImage("i\(index).png", seed: 10 * index) }
