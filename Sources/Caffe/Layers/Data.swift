@@ -163,18 +163,9 @@ public final class DataLayer: Layer {
   private func startPrefetching() throws {
     guard let reader else { return }
     try reader.seek(to: recordsConsumed)
-    let batches = Array(repeating: DataBatch(), count: prefetchCount)
-    prefetcher = Prefetcher(batches: batches, name: "prefetch \(name)") { batch in
-      try reader.fill(&batch)
-    }
+    prefetcher = Self.makePrefetcher(count: prefetchCount, layer: name) { try reader.fill(&$0) }
   }
 
-  private static func copy(_ values: [Float], into blob: Blob) {
-    values.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      blob.data.update(from: base, count: min(buffer.count, blob.count))
-    }
-  }
 }
 
 /// One prefetched batch: (N, C, H, W) images and (N) labels, reused through the free queue.
@@ -296,6 +287,25 @@ final class DataRecordReader: @unchecked Sendable {
 }
 
 extension DataLayer {
+  /// A prefetcher of `count` (at least one) batches on a thread named after `layer`.
+  ///
+  /// Caffe's prefetching base class takes the count from `data_param.prefetch` for every data
+  /// layer (Data, ImageData, WindowData).
+  static func makePrefetcher(
+    count: Int, layer: String, fill: @escaping @Sendable (inout DataBatch) throws -> Void
+  ) -> Prefetcher<DataBatch> {
+    let batches = Array(repeating: DataBatch(), count: max(1, count))
+    return Prefetcher(batches: batches, name: "prefetch \(layer)", load: fill)
+  }
+
+  /// Copies the first `blob.count` of `values` (or all, when fewer) into `blob`'s data.
+  static func copy(_ values: [Float], into blob: Blob) {
+    values.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      blob.data.update(from: base, count: min(buffer.count, blob.count))
+    }
+  }
+
   /// The next prefetched batch of a data layer (Data, ImageData, WindowData).
   ///
   /// The first error the prefetch thread meets is kept in `failure` and thrown again on every

@@ -102,11 +102,9 @@ public final class ImageDataLayer: Layer {
     Log.info("output data size: " + shape.map(String.init).joined(separator: ","))
     try top[1].reshape([batchSize])
     self.reader = reader
-    // Caffe's prefetching base class takes the batch count from data_param for every data layer.
-    let batches = Array(repeating: DataBatch(), count: max(1, Int(param.dataParam.prefetch)))
-    prefetcher = Prefetcher(batches: batches, name: "prefetch \(name)") { batch in
-      try reader.fill(&batch)
-    }
+    prefetcher = DataLayer.makePrefetcher(
+      count: Int(param.dataParam.prefetch), layer: name
+    ) { try reader.fill(&$0) }
   }
 
   /// Does nothing: each forward shapes the tops from its batch.
@@ -120,18 +118,12 @@ public final class ImageDataLayer: Layer {
     let batch = try DataLayer.nextBatch(
       from: prefetcher, failure: &failure, layer: name, type: "ImageData")
     try top[0].reshape(batch.shape)
-    Self.copy(batch.data, into: top[0])
+    DataLayer.copy(batch.data, into: top[0])
     try top[1].reshape([batchSize])
-    Self.copy(batch.labels, into: top[1])
+    DataLayer.copy(batch.labels, into: top[1])
     prefetcher?.recycle(batch)
   }
 
-  private static func copy(_ values: [Float], into blob: Blob) {
-    values.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      blob.data.update(from: base, count: min(buffer.count, blob.count))
-    }
-  }
 }
 
 /// The list, its position and the transform that fill ImageData batches; used by one thread at

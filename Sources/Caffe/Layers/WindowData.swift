@@ -148,11 +148,9 @@ public final class WindowDataLayer: Layer {
     try top[0].reshape(shape)
     Log.info("output data size: " + shape.map(String.init).joined(separator: ","))
     try top[1].reshape([batchSize])
-    // Caffe's prefetching base class takes the batch count from data_param for every data layer.
-    let batches = Array(repeating: DataBatch(), count: max(1, Int(param.dataParam.prefetch)))
-    prefetcher = Prefetcher(batches: batches, name: "prefetch \(name)") { batch in
-      try sampler.fill(&batch)
-    }
+    prefetcher = DataLayer.makePrefetcher(
+      count: Int(param.dataParam.prefetch), layer: name
+    ) { try sampler.fill(&$0) }
   }
 
   /// Does nothing: the tops keep the shapes set up.
@@ -165,15 +163,9 @@ public final class WindowDataLayer: Layer {
   override public func forwardCPU(bottom: [Blob], top: [Blob]) throws {
     let batch = try DataLayer.nextBatch(
       from: prefetcher, failure: &failure, layer: name, type: "WindowData")
-    Self.copy(batch.data, into: top[0])
-    Self.copy(batch.labels, into: top[1])
+    DataLayer.copy(batch.data, into: top[0])
+    DataLayer.copy(batch.labels, into: top[1])
     prefetcher?.recycle(batch)
   }
 
-  private static func copy(_ values: [Float], into blob: Blob) {
-    values.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      blob.data.update(from: base, count: min(buffer.count, blob.count))
-    }
-  }
 }
