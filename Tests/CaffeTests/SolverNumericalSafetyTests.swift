@@ -57,7 +57,9 @@ import Testing
       let message = "\(error)"
       #expect(message.hasPrefix("Iteration \(solver.iteration): the loss is inf"))
       #expect(message.contains("first non-finite: layer 'loss' (EuclideanLoss), top blob loss"))
-      #expect(message.contains("the last snapshot is intact"))
+      let kept = prefix + "_iter_\(solver.iteration / 3 * 3).solverstate"
+      #expect(message.contains("the last snapshot (\(kept)) is intact"))
+      #expect(message.hasSuffix("Try a lower base_lr or set clip_gradients."))
     }
     #expect(solver.iteration > 3 && solver.iteration < 20)
     let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -67,6 +69,33 @@ import Testing
       NetParameter.self, path: prefix + "_iter_\(last).caffemodel")
     let values = model.layer.flatMap { $0.blobs.flatMap(\.data) }
     #expect(!values.isEmpty && values.allSatisfy { $0.isFinite })
+  }
+
+  /// Caffe's AdaDelta example with delta 0: h = u = 0 at the first step, so the weights, whose
+  /// gradient is 0 on zero inputs, get 0 · √(0 / 0).
+  @Test func adaDeltaWithoutDeltaBlamesDelta() throws {
+    var param = try solverParam()
+    let zeroInputs = Self.divergingNet.replacingOccurrences(
+      of: #"data_filler { type: "constant" value: 1 }"#,
+      with: #"data_filler { type: "constant" value: 0 }"#)
+    param.netParam = try Prototxt.decode(NetParameter.self, text: zeroInputs)
+    param.type = "AdaDelta"
+    param.baseLr = 1
+    param.momentum = 0.95
+    param.delta = 0
+    let solver = try SolverRegistry.makeSolver(param)
+    do {
+      try solver.step(1)
+      Issue.record("AdaDelta with delta 0 produced finite weights")
+    } catch let error as CaffeError {
+      let message = "\(error)"
+      #expect(message.hasPrefix("Iteration 1: the AdaDelta update made"))
+      #expect(message.contains("no snapshot had been written yet"))
+      #expect(
+        message.hasSuffix(
+          "delta is 0, so AdaDelta divides by zero where a gradient is 0: set delta (Caffe's default 1e-8)."
+        ))
+    }
   }
 
   @Test func snapshotRefusesNonFiniteWeights() throws {

@@ -15,6 +15,7 @@ import CaffeProto
 /// parameters (Caffe's solver-state layout). Caffe's example uses `base_lr: 1`.
 public final class AdaDeltaSolver: SGDSolver {
   override public class var type: String { "AdaDelta" }
+  override public class var dividesByDelta: Bool { true }
   override public class var historyPerParameter: Int { 2 }
 
   /// Updates h, computes the step s into the diff, updates u, then scales by the rate.

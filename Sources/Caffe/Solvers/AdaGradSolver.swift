@@ -15,6 +15,7 @@ import CaffeSupport
 /// division finite; `momentum` must be 0.
 public final class AdaGradSolver: SGDSolver {
   override public class var type: String { "AdaGrad" }
+  override public class var dividesByDelta: Bool { true }
 
   /// Checks the AdaGrad fields, then builds the nets and history (see ``SGDSolver``).
   /// - Throws: `CaffeError.invalidSolver` when `momentum` is not 0, or what ``SGDSolver``

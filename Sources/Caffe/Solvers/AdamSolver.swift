@@ -17,6 +17,7 @@ import Foundation
 /// parameters (Caffe's solver-state layout). Caffe's example uses β1 = 0.9, `base_lr: 0.001`.
 public final class AdamSolver: SGDSolver {
   override public class var type: String { "Adam" }
+  override public class var dividesByDelta: Bool { true }
   override public class var historyPerParameter: Int { 2 }
 
   /// Checks the Adam fields, then builds the nets and history (see ``SGDSolver``).

@@ -15,6 +15,7 @@ import CaffeSupport
 /// 0 ≤ `rms_decay` < 1.
 public final class RMSPropSolver: SGDSolver {
   override public class var type: String { "RMSProp" }
+  override public class var dividesByDelta: Bool { true }
 
   /// Checks the RMSProp fields, then builds the nets and history (see ``SGDSolver``).
   /// - Throws: `CaffeError.invalidSolver` when `momentum` is not 0 or `rms_decay` is outside

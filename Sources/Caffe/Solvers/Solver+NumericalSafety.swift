@@ -26,10 +26,24 @@ extension Solver {
     throw numericalError("the \(Self.type) update made \(place) non-finite")
   }
 
-  /// The error for a non-finite value found during iteration ``iteration``.
+  /// The error for a non-finite value found during iteration ``iteration``: what was found,
+  /// which snapshot is still good, and what to change.
   func numericalError(_ what: String) -> CaffeError {
-    .numerical(
+    let kept =
+      lastSnapshot.map { "the last snapshot (\($0)) is intact" }
+      ?? "no snapshot had been written yet"
+    return .numerical(
       reason: "Iteration \(iteration): \(what). Training stopped without writing a snapshot; "
-        + "the last snapshot is intact. Try a lower base_lr or set clip_gradients.")
+        + "\(kept). \(numericalAdvice)")
+  }
+
+  /// What to change in the solver: a zero `delta` divides 0 by 0 in the adaptive solvers'
+  /// first steps; otherwise the steps are too large.
+  private var numericalAdvice: String {
+    if Self.dividesByDelta && param.delta == 0 {
+      return "delta is 0, so \(Self.type) divides by zero where a gradient is 0: set delta "
+        + "(Caffe's default 1e-8)."
+    }
+    return "Try a lower base_lr or set clip_gradients."
   }
 }

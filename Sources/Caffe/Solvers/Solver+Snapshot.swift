@@ -79,6 +79,7 @@ extension Solver {
     } else {
       try BinaryProto.write(state, path: statePath)
     }
+    lastSnapshot = statePath
   }
 
   /// Resumes from a `.solverstate` (or, for a path ending in `.h5`, an HDF5 `.solverstate.h5`):
@@ -106,6 +107,7 @@ extension Solver {
     currentStep = Int(state.currentStep)
     try restoreHistory(from: state, path: path)
     try restoreDataPositions(state.dataPosition, path: path)
+    lastSnapshot = path
     Log.info(
       "Restored \(path): iteration \(iteration), learning rate "
         + "\(formatG(plannedLearningRate())), \(historyCount) history blobs (\(Self.type))")

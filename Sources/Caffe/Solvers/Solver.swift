@@ -35,6 +35,9 @@ open class Solver {
   public var actionRequest: (() -> SolverAction)?
   /// Set when a stop was requested; the run ends early.
   public internal(set) var requestedEarlyExit = false
+  /// The `.solverstate` (or `.solverstate.h5`) last written by ``snapshot()`` or resumed from
+  /// by ``restore(from:)``; nil before either.
+  public internal(set) var lastSnapshot: String?
 
   var losses: [Float] = []
   var smoothedLoss: Float = 0
@@ -43,6 +46,10 @@ open class Solver {
 
   /// The solver's type string, such as "SGD".
   open class var type: String { "" }
+
+  /// Whether the update divides by a running magnitude plus `delta` (AdaGrad, RMSProp,
+  /// AdaDelta, Adam).
+  open class var dividesByDelta: Bool { false }
 
   /// Builds the train net and the test nets and seeds the random generator.
   ///
