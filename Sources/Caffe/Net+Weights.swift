@@ -6,8 +6,9 @@ import CaffeSupport
 extension Net {
   /// Copies parameter blobs from `source` into the layers with the same names.
   ///
-  /// Source layers absent here are skipped (logged `Ignoring source layer X`). Everything is
-  /// checked before anything is copied, so a failure leaves the net unchanged.
+  /// Source layers absent here are skipped (logged `Ignoring source layer X`); when nothing at
+  /// all is copied into a net with parameters, a warning says so. Everything is checked before
+  /// anything is copied, so a failure leaves the net unchanged.
   /// - Throws: `CaffeError.invalidNet` when a layer's blob count differs, or when a blob's shape
   ///   differs (legacy 4-D shapes with leading 1s match as in Caffe); the message names the layer
   ///   and both shapes.
@@ -35,6 +36,11 @@ extension Net {
         }
         copies.append((blob, proto))
       }
+    }
+    if copies.isEmpty && layers.contains(where: { !$0.blobs.isEmpty }) {
+      Log.warning(
+        "No layer with parameters in net \(name) has a namesake in the weights: every "
+          + "parameter keeps its initial value")
     }
     for (blob, proto) in copies { try blob.load(from: proto, reshape: false) }
   }

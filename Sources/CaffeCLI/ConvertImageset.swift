@@ -16,7 +16,10 @@ import Foundation
 /// end. An image that is missing or cannot be decoded, a line whose label is not an integer,
 /// and (with `--encoded`) a path whose encoding cannot be guessed are each logged as an error
 /// naming the list line, and skipped; their index is not reused. The output must not exist.
-public struct ConvertImageset: ParsableCommand {
+public struct ConvertImageset: ParsableCommand, GFlagsBooleans {
+  /// The boolean flags, which may also be written `--gray=true` or `--nogray` as in Caffe.
+  public static let booleanFlags: Set<String> = ["gray", "shuffle", "check_size", "encoded"]
+
   /// The command's name and help.
   public static let configuration = CommandConfiguration(
     commandName: "convert_imageset",
@@ -95,6 +98,11 @@ public struct ConvertImageset: ParsableCommand {
   ///   `--check_size` finds a record of another size, when the list is empty, or when no image
   ///   could be converted (then the new database is removed).
   public func run() throws {
+    if (resizeHeight > 0) != (resizeWidth > 0) {
+      Log.warning(
+        "Only one of --resize_height (\(resizeHeight)) and --resize_width (\(resizeWidth)) is "
+          + "set: images keep their size, as in Caffe, which resizes only when both are")
+    }
     var entries = try ImageListEntry.read(listFile)
     if shuffle {
       Log.info("Shuffling data")

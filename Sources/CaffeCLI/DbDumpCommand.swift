@@ -32,7 +32,8 @@ struct DbDumpCommand: ParsableCommand {
   /// Writes the files and returns the summary line `run` prints.
   /// - Throws: `ValidationError` for a missing `--to` or a negative limit; `CaffeError.io` when
   ///   the folder is not empty or a file cannot be written; `CaffeError.database` when the
-  ///   database is missing or cannot be read.
+  ///   database is missing or cannot be read; `CaffeError.invalidFile` when it has records but
+  ///   none is an image.
   func dump() throws -> String {
     try require(folder, "Need a folder to write the images to (--to DIR).")
     guard limit >= 0 else { throw ValidationError("--limit must be 0 or more (given \(limit))") }
@@ -59,6 +60,12 @@ struct DbDumpCommand: ParsableCommand {
       try write(bytes, to: name)
       labels.append("\(name) \(datum.label)")
       return limit == 0 || labels.count < limit
+    }
+    guard !labels.isEmpty || skipped == 0 else {
+      throw CaffeError.invalidFile(
+        path: options.database,
+        reason: "none of its \(skipped) records is a 1- or 3-channel image, so nothing was "
+          + "written (feature databases from extract_features: see them with caffe db get)")
     }
     try write(Array(labels.map { $0 + "\n" }.joined().utf8), to: "labels.txt")
     let skippedText = skipped > 0 ? " (\(skipped) records skipped)" : ""

@@ -44,3 +44,47 @@ private func isSingleDashLongFlag(_ argument: String) -> Bool {
   }
   return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
 }
+
+/// A command with gflags booleans, which Caffe's tools also accept as `--name=true`,
+/// `--name=false` or `--noname`; swift-argument-parser's `@Flag` reads only `--name`.
+public protocol GFlagsBooleans {
+  /// The names of the command's boolean flags, without dashes.
+  static var booleanFlags: Set<String> { get }
+}
+
+/// Rewrites gflags' spellings of the boolean flags `names` for swift-argument-parser.
+///
+/// `--name=true` (or `t`, `yes`, `y`, `1`, any case) becomes `--name`; `--name=false` (or `f`,
+/// `no`, `n`, `0`) and `--noname` are dropped, leaving the flag at its default, false. Other
+/// values are left for the parser to reject, and so is everything after a bare `--`.
+///
+/// - Parameters:
+///   - arguments: a command line already passed through ``normalizeGFlags(_:)``.
+///   - names: the boolean flags' names, without dashes.
+/// - Returns: the rewritten command line, in the same order.
+public func normalizeGFlagsBooleans(_ arguments: [String], names: Set<String>) -> [String] {
+  var result: [String] = []
+  var afterTerminator = false
+  for argument in arguments {
+    afterTerminator = afterTerminator || argument == "--"
+    guard !afterTerminator, argument.hasPrefix("--") else {
+      result.append(argument)
+      continue
+    }
+    let flag = argument.dropFirst(2)
+    let name = String(flag.prefix { $0 != "=" })
+    if name.hasPrefix("no"), names.contains(String(name.dropFirst(2))), !flag.contains("=") {
+      continue
+    }
+    guard names.contains(name), flag.contains("=") else {
+      result.append(argument)
+      continue
+    }
+    switch flag.drop(while: { $0 != "=" }).dropFirst().lowercased() {
+    case "true", "t", "yes", "y", "1": result.append("--" + name)
+    case "false", "f", "no", "n", "0": continue
+    default: result.append(argument)
+    }
+  }
+  return result
+}

@@ -6,8 +6,9 @@ import Foundation
 
 /// Runs a command the way every swift-caffe tool does.
 ///
-/// Arguments may be written gflags-style (`-solver=x`, `-solver x`, `--solver=x`); they are
-/// normalised for swift-argument-parser first. A failure of any kind (bad flags, a missing
+/// Arguments may be written gflags-style (`-solver=x`, `-solver x`, `--solver=x`, and for a
+/// ``GFlagsBooleans`` command `--gray=true` or `--nogray`); they are normalised for
+/// swift-argument-parser first. A failure of any kind (bad flags, a missing
 /// file, a broken prototxt) prints one line, `error: <message>`, and gives exit status 1;
 /// `--help` prints the usage to standard output and gives 0. A command that needs another
 /// status (Caffe's upgrade tools return 2 for an unparsable file) throws `ExitCode(n)` after
@@ -31,7 +32,10 @@ public enum ToolMain {
     errorOutput: (String) -> Void = writeToStandardError
   ) -> Int32 {
     do {
-      let normalized = normalizeGFlags(arguments)
+      var normalized = normalizeGFlags(arguments)
+      if let booleans = command as? any GFlagsBooleans.Type {
+        normalized = normalizeGFlagsBooleans(normalized, names: booleans.booleanFlags)
+      }
       if let checked = command as? any ArgumentPreflight.Type {
         try checked.preflight(normalized)
       }

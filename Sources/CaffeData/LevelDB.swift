@@ -118,6 +118,10 @@ public final class LevelDBDatabase: Database {
           reason: "not a LevelDB database: it holds an LMDB database; use backend LMDB "
             + "(--backend=lmdb)")
       }
+      if mode == .read && kind == .folder && !folderHolds(path, "CURRENT") {
+        throw CaffeError.database(
+          path: path, reason: "not a LevelDB database: the folder has no CURRENT file")
+      }
     }
   }
 }

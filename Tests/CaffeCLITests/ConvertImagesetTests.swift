@@ -136,6 +136,44 @@ func runCapturingLog<Command: ParsableCommand>(
     }
   }
 
+  /// gflags spellings of the booleans (`=true`/`=false`/`=1`/`=0`, the `--no` prefix) and the
+  /// channels each gives.
+  static let booleanSpellings: [([String], Int32)] = [
+    (["-gray=true", "--check_size=1"], 1), (["--gray=false", "-nocheck_size"], 3),
+    (["--gray=0", "--nogray"], 3), (["-gray=YES"], 1),
+  ]
+
+  @Test(arguments: booleanSpellings)
+  func booleanFlagsTakeGFlagsValues(flags: [String], channels: Int32) throws {
+    let set = try ImageSetFolder()
+    _ = try set.writeImage("a.png")
+    try set.writeList(["a.png 0"])
+    let run = runCapturingLog(ConvertImageset.self, flags + [set.root, set.list, set.path("db")])
+    #expect(run.status == 0, "\(run.errors)")
+    #expect(try set.records("db").map(\.1.channels) == [channels])
+  }
+
+  @Test func aBooleanWithAnotherValueIsAnError() throws {
+    let set = try ImageSetFolder()
+    try set.writeList(["a.png 0"])
+    let run = runCapturingLog(
+      ConvertImageset.self, ["--gray=maybe", set.root, set.list, set.path("db")])
+    #expect(run.status == 1 && run.errors.count == 1)
+  }
+
+  /// Caffe resizes only when both sizes are given; one alone is kept, with a warning.
+  @Test func oneResizeSizeKeepsTheSizeWithAWarning() throws {
+    let set = try ImageSetFolder()
+    _ = try set.writeImage("a.png", height: 4, width: 5)
+    try set.writeList(["a.png 0"])
+    let run = runCapturingLog(
+      ConvertImageset.self, ["--resize_width=8", set.root, set.list, set.path("db")])
+    #expect(run.status == 0)
+    #expect(
+      run.log.contains { $0.contains("Only one of --resize_height (0) and --resize_width (8)") })
+    #expect(try set.records("db").map { [$0.1.height, $0.1.width] } == [[4, 5]])
+  }
+
   @Test func encodedRecordsKeepFilesAndDecodeToTheAskedChannels() throws {
     let set = try ImageSetFolder()
     _ = try set.writeImage("a.png")

@@ -166,6 +166,31 @@ import Testing
     } throws: { "\($0)".contains("is not empty") }
   }
 
+  /// A database of feature vectors (1 × 1 × 5 float Datums, as extract_features writes)
+  /// dumps nothing, which is an error rather than an empty success.
+  @Test func dumpOfADatabaseWithoutImagesFails() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("features").path
+    var feature = Datum()
+    (feature.channels, feature.height, feature.width) = (5, 1, 1)
+    feature.floatData = [1, 2, 3, 4, 5]
+    do {
+      let database = try openDatabase(backend: .lmdb, path: path, mode: .new)
+      defer { database.close() }
+      let transaction = try database.transaction()
+      transaction.put(Array("0000000000".utf8), try feature.serializedData().map { $0 })
+      try transaction.commit()
+    }
+    let output = folder.appendingPathComponent("dump").path
+    #expect {
+      try LogCapture().capture {
+        try Self.command(DbDumpCommand.self, ["dump", path, "--to", output]).dump()
+      }
+    } throws: { "\($0)".contains("none of its 1 records is a 1- or 3-channel image") }
+    #expect(!FileManager.default.fileExists(atPath: output + "/labels.txt"))
+  }
+
   @Test func missingAndUnrecognisedDatabasesAreOneErrorLine() throws {
     let folder = try Golden.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }

@@ -19,6 +19,15 @@ import Testing
   }
 
   @Test(arguments: [
+    (["--gray=true", "--shuffle=F", "--nogray", "x"], ["--gray", "x"]),
+    (["--gray=2", "--noise", "--no", "--gray"], ["--gray=2", "--noise", "--no", "--gray"]),
+    (["--", "--gray=true", "--nogray"], ["--", "--gray=true", "--nogray"]),
+  ])
+  func rewritesBooleanSpellings(_ input: [String], _ expected: [String]) {
+    #expect(normalizeGFlagsBooleans(input, names: ["gray", "shuffle"]) == expected)
+  }
+
+  @Test(arguments: [
     ["-backend=leveldb", "i", "l", "o"], ["--backend", "leveldb", "i", "l", "o"],
     ["i", "l", "o", "--backend=leveldb"], ["i", "l", "o", "-backend", "leveldb"],
   ])

@@ -118,6 +118,15 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: path))
   }
 
+  @Test(arguments: DatabaseBackend.allCases)
+  func readingAnEmptyFolderFailsAndWritesNothingThere(_ backend: DatabaseBackend) throws {
+    let folder = try TemporaryFolder()
+    #expect(throws: CaffeError.self) {
+      try openDatabase(backend: backend, path: folder.path, mode: .read)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+  }
+
   @Test func lmdbSourcePointingAtDataMdbNamesTheFolder() throws {
     let folder = try TemporaryFolder()
     let path = folder.child("mnist_lmdb")

@@ -3,6 +3,7 @@
 
 import CaffeProto
 import CaffeSupport
+import CaffeTestSupport
 import Testing
 
 @testable import Caffe
@@ -153,7 +154,22 @@ import Testing
     var extra = LayerParameter()
     extra.name = "not_in_net"
     weights.layer.append(extra)
-    try Self.makeNet(Self.twoLayer).copyTrainedLayers(from: weights)
+    let log = LogCapture()
+    try log.capture { try Self.makeNet(Self.twoLayer).copyTrainedLayers(from: weights) }
+    #expect(log.messages.contains("Ignoring source layer not_in_net"))
+    #expect(!log.messages.contains { $0.hasPrefix("No layer with parameters") })
+  }
+
+  @Test func copyMatchingNoLayerWarns() throws {
+    let weights = try Self.makeNet(Self.twoLayer.replacingOccurrences(of: "ip", with: "fc"))
+      .toProto()
+    let target = try Self.makeNet(Self.twoLayer)
+    let log = LogCapture()
+    try log.capture { try target.copyTrainedLayers(from: weights) }
+    #expect(
+      log.messages.contains {
+        $0.hasPrefix("No layer with parameters in net \(target.name) has a namesake")
+      })
   }
 
   @Test func forwardBackwardGivesLossAndParamDiffs() throws {
