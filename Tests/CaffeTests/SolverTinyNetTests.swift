@@ -134,6 +134,30 @@ enum TinyNet {
     #expect(messages.contains("    Test net output #0: loss = \(value) (* 1 = \(value) loss)"))
   }
 
+  /// Caffe runs no test batches for a test_iter of 0 or less, and reports nothing.
+  @Test(arguments: [Int32(0), -3])
+  func testIterOfZeroOrLessTestsNothing(testIter: Int32) throws {
+    let log = LogCapture()
+    try log.capture {
+      let solver = try SGDSolver(
+        TinyNet.solverParam {
+          $0.testIter = [testIter]
+          $0.testInterval = 1
+          $0.testComputeLoss = true
+          $0.maxIter = 1
+        })
+      try solver.solve()
+    }
+    let messages = log.messages
+    #expect(
+      messages.contains(
+        "test_iter is \(testIter) for test net #0: it runs no batches and "
+          + "reports nothing (as in Caffe)"))
+    #expect(messages.contains("Iteration 1, Testing net (#0)"))
+    #expect(!messages.contains { $0.hasPrefix("Test loss") || $0.contains("Test net output") })
+    #expect(messages.last == "Optimization Done.")
+  }
+
   @Test func badSolverFieldsAreRejected() throws {
     let cases: [(inout SolverParameter) -> Void] = [
       { $0.averageLoss = 0 },

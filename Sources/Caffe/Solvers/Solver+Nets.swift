@@ -80,6 +80,11 @@ extension Solver {
         reason: "test_interval must be > 0 when there are test nets (given "
           + "\(param.testInterval))")
     }
+    for (index, batches) in param.testIter.enumerated() where batches <= 0 {
+      Log.warning(
+        "test_iter is \(batches) for test net #\(index): it runs no batches and reports nothing "
+          + "(as in Caffe)")
+    }
     var sources: [(String, () throws -> NetParameter)] = []
     for definition in param.testNetParam { sources.append(("test_net_param", { definition })) }
     for path in param.testNet {

@@ -16,12 +16,15 @@ extension Solver {
   /// `Iteration I, Testing net (#k)`, then `    Test net output #j: name = mean` for each
   /// element of each output blob (with `(* w = w·mean loss)` for loss outputs), preceded by
   /// `Test loss: L` when `test_compute_loss` is set.
+  ///
+  /// A `test_iter` of 0 or less logs only the first line, as in Caffe.
   /// - Throws: what the test net's layers throw, or what sharing the weights throws.
   public func test(netIndex index: Int) throws {
     Log.info("Iteration \(iteration), Testing net (#\(index))")
     let testNet = testNets[index]
     try testNet.shareTrainedLayers(with: net)
     let batches = Int(param.testIter[index])
+    guard batches > 0 else { return }
     var scores: [Float] = []
     var loss: Float = 0
     for batch in 0..<batches {
