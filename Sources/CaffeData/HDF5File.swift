@@ -93,10 +93,7 @@ public final class HDF5File: HDF5Group {
     else {
       throw CaffeError.io(path: path, reason: "folder \(folder.path) does not exist")
     }
-    let temporary = folder.appendingPathComponent(
-      ".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)."
-        + "\(UInt32.random(in: 0...UInt32.max)).tmp"
-    ).path
+    let temporary = TemporarySibling.path(for: target).path
     do {
       let file = try HDF5File(creatingAt: temporary)
       try body(file)

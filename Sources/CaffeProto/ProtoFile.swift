@@ -49,9 +49,7 @@ enum ProtoFile {
     else {
       throw CaffeError.io(path: path, reason: "folder \(folder.path) does not exist")
     }
-    let temporary = folder.appendingPathComponent(
-      ".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)."
-        + "\(UInt32.random(in: 0...UInt32.max)).tmp")
+    let temporary = TemporarySibling.path(for: target)
     do {
       try data.write(to: temporary)
     } catch {

@@ -46,6 +46,33 @@ import Testing
     #expect(ip.blobs[0].data == solver.net.learnableParams[0].dataArray)
   }
 
+  /// A run killed while writing a snapshot leaves `.tiny_iter_N….<pid>.<random>.tmp`; the next
+  /// run with that prefix removes it, and leaves files of live writers and other prefixes.
+  @Test func startingRemovesTemporariesOfKilledRuns() throws {
+    let folder = try Golden.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let finished = Process()
+    finished.executableURL = URL(fileURLWithPath: "/bin/true")
+    try finished.run()
+    finished.waitUntilExit()
+    let dead = finished.processIdentifier
+    let live = ProcessInfo.processInfo.processIdentifier
+    let names = [
+      ".tiny_iter_3.solverstate.\(dead).17.tmp", ".tiny_iter_3.caffemodel.h5.\(dead).5.tmp",
+      ".tiny_iter_3.solverstate.\(live).17.tmp", ".other_iter_3.solverstate.\(dead).17.tmp",
+      "tiny_iter_2.caffemodel",
+    ]
+    for name in names {
+      try Data([1]).write(to: folder.appendingPathComponent(name))
+    }
+    _ = try SGDSolver(
+      TinyNet.solverParam {
+        $0.snapshot = 1
+        $0.snapshotPrefix = folder.appendingPathComponent("tiny").path
+      })
+    #expect(try files(in: folder) == names.dropFirst(2).sorted())
+  }
+
   /// Constant input: the global generator is shared with tests running in parallel, so only
   /// what the snapshot restores may decide the result.
   @Test(arguments: SolverMethodsTests.types, [false, true])

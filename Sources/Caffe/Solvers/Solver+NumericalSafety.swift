@@ -30,7 +30,7 @@ extension Solver {
   /// which snapshot is still good, and what to change.
   func numericalError(_ what: String) -> CaffeError {
     let kept =
-      lastSnapshot.map { "the last snapshot (\($0)) is intact" }
+      lastSnapshot.map { "the last snapshot (\($0.path), \($0.state)) is intact" }
       ?? "no snapshot had been written yet"
     return .numerical(
       reason: "Iteration \(iteration): \(what). Training stopped without writing a snapshot; "
@@ -38,12 +38,12 @@ extension Solver {
   }
 
   /// What to change in the solver: a zero `delta` divides 0 by 0 in the adaptive solvers'
-  /// first steps; otherwise the steps are too large.
+  /// first steps; otherwise the steps (or the weight decay) are too large.
   private var numericalAdvice: String {
     if Self.dividesByDelta && param.delta == 0 {
       return "delta is 0, so \(Self.type) divides by zero where a gradient is 0: set delta "
         + "(Caffe's default 1e-8)."
     }
-    return "Try a lower base_lr or set clip_gradients."
+    return "Try a lower base_lr or weight_decay, or set clip_gradients."
   }
 }

@@ -28,6 +28,20 @@ enum SnapshotWriter {
           + "directory exists and is writable.")
     }
     try? FileManager.default.removeItem(atPath: probe)
+    removeAbandonedFiles(prefix: param.snapshotPrefix)
+  }
+
+  /// Removes the temporary snapshot files of a run killed while it wrote a snapshot (the
+  /// snapshot it was writing never replaced anything, so they hold nothing of value).
+  private static func removeAbandonedFiles(prefix: String) {
+    let stem = URL(fileURLWithPath: filename(prefix: prefix, iteration: 0, suffix: ""))
+    let namePrefix = String(stem.lastPathComponent.dropLast())
+    for file in TemporarySibling.abandoned(
+      in: stem.deletingLastPathComponent(), namePrefix: namePrefix)
+    {
+      Log.warning("Removing \(file.path), left by a run killed while it wrote a snapshot")
+      try? FileManager.default.removeItem(at: file)
+    }
   }
 }
 
@@ -79,7 +93,7 @@ extension Solver {
     } else {
       try BinaryProto.write(state, path: statePath)
     }
-    lastSnapshot = statePath
+    lastSnapshot = (statePath, "iteration \(iteration), training loss \(formatG(smoothedLoss))")
   }
 
   /// Resumes from a `.solverstate` (or, for a path ending in `.h5`, an HDF5 `.solverstate.h5`):
@@ -107,7 +121,7 @@ extension Solver {
     currentStep = Int(state.currentStep)
     try restoreHistory(from: state, path: path)
     try restoreDataPositions(state.dataPosition, path: path)
-    lastSnapshot = path
+    lastSnapshot = (path, "iteration \(iteration), the state this run resumed from")
     Log.info(
       "Restored \(path): iteration \(iteration), learning rate "
         + "\(formatG(plannedLearningRate())), \(historyCount) history blobs (\(Self.type))")

@@ -36,8 +36,8 @@ open class Solver {
   /// Set when a stop was requested; the run ends early.
   public internal(set) var requestedEarlyExit = false
   /// The `.solverstate` (or `.solverstate.h5`) last written by ``snapshot()`` or resumed from
-  /// by ``restore(from:)``; nil before either.
-  public internal(set) var lastSnapshot: String?
+  /// by ``restore(from:)``, with its iteration and the training loss then; nil before either.
+  public internal(set) var lastSnapshot: (path: String, state: String)?
 
   var losses: [Float] = []
   var smoothedLoss: Float = 0
