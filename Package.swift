@@ -3,6 +3,9 @@
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+/// For the numeric engine only: no bounds or overflow checks in release builds. Everything that
+/// handles what users supply (nets, solvers, files) keeps Swift's checks; the Caffe target
+/// measured no faster without them.
 let fast: [SwiftSetting] = v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 /// An example program in examples/swift/<name>, built against the library.
@@ -74,7 +77,7 @@ let package = Package(
       exclude: ["README.md"], swiftSettings: v5),
     .target(
       name: "Caffe", dependencies: ["CaffeSupport", "CaffeProto", "CaffeKernels", "CaffeData"],
-      exclude: ["README.md"], swiftSettings: fast),
+      exclude: ["README.md"], swiftSettings: v5),
 
     // MARK: - Tools
     .target(
