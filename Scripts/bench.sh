@@ -8,6 +8,8 @@
 #   SCRATCH=.build-x    build in this scratch folder instead of .build
 #   TRAIN_ITERS=1000    iterations of the memory-measuring training run (0 skips it); one epoch
 #                       (938 at batch 64) maps all of both LMDBs, after which the peak stops growing
+#   CAFFE_BIN=path      a BVLC Caffe `caffe` executable: its `caffe time` runs right after ours,
+#                       and the comparison uses it instead of the golden log
 # `caffe time` and the training run need the MNIST LMDBs (bash examples/mnist/create_mnist.sh);
 # without them those parts are skipped with a note.
 set -euo pipefail
@@ -27,9 +29,11 @@ echo "== caffe-bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN/caffe-bench" --mode net "$@"
 
-# The per-layer averages and totals of a `caffe time` log, as "name fwd bwd" lines and totals.
+# The per-layer averages and totals of a `caffe time` log, as "name fwd bwd" lines and totals
+# (our GFLOP/s lines, "name<TAB>forward: X GFLOP/s<TAB>backward: …", are not times: skipped).
 summarise_time_log() {
   awk '
+    /GFLOP\/s/ { next }
     /\] +[^ ]+\tforward: / { split($0, a, "] +"); split(a[2], b, "\t");
       name = b[1]; sub(/forward: /, "", b[2]); sub(/ ms\./, "", b[2]); fwd[name] = b[2];
       order[++n] = name }
@@ -46,14 +50,22 @@ summarise_time_log() {
 
 echo
 echo "== caffe time --model=$model --iterations=50 (ms per iteration)"
+caffe_log="$golden/caffe_time_lenet.log"
+caffe_name="Caffe 1.0 (golden log)"
 if [[ ! -d "$train_lmdb" ]]; then
   echo "skipped: $train_lmdb is absent (make it with: bash examples/mnist/create_mnist.sh)"
-elif [[ ! -f "$golden/caffe_time_lenet.log" ]]; then
+elif [[ -z "${CAFFE_BIN:-}" && ! -f "$caffe_log" ]]; then
   "$BIN/caffe" time --model="$model" --iterations=50 2>&1 | grep -E "Average|forward:|backward:"
-  echo "(Caffe 1.0's log $golden/caffe_time_lenet.log is absent: nothing to compare with)"
+  echo "(Caffe 1.0's log $caffe_log is absent and CAFFE_BIN is unset: nothing to compare with)"
 else
   ours=$(mktemp)
   "$BIN/caffe" time --model="$model" --iterations=50 >"$ours" 2>&1
+  if [[ -n "${CAFFE_BIN:-}" ]]; then
+    caffe_log=$(mktemp)
+    caffe_name="$CAFFE_BIN, run now"
+    GLOG_logtostderr=1 "$CAFFE_BIN" time --model="$model" --iterations=50 >"$caffe_log" 2>&1
+  fi
+  echo "Caffe: $caffe_name"
   awk 'function ms(v) { return v == "" ? "-" : sprintf("%.3f", v) }
        NR == FNR { cf[$1] = $2; cb[$1] = $3; ct[$1] = $4; next }
        FNR == 1 { printf "%-10s %11s %11s %11s %11s\n", "layer", "fwd ours", "fwd Caffe",
@@ -62,10 +74,15 @@ else
                        ms(cb[$1]) }
        $1 == "TOTAL" { printf "%-10s %11s %11s %11s %11s\n", "pass", ms($2), ms(cf[$1]), ms($3),
                        ms(cb[$1]);
-                       printf "fwd+bwd: ours %s ms, Caffe 1.0 %s ms\n", ms($4), ms(ct[$1]) }' \
-    <(summarise_time_log "$golden/caffe_time_lenet.log") <(summarise_time_log "$ours")
-  echo "Caffe 1.0 over 8 runs on this kind of machine (golden/README.md):"
-  grep -o 'over 8 runs[^|]*' "$golden/README.md" || true
+                       printf "fwd+bwd: ours %s ms, Caffe %s ms: %.1fx faster\n", ms($4),
+                         ms(ct[$1]), ct[$1] / $4 }' \
+    <(summarise_time_log "$caffe_log") <(summarise_time_log "$ours")
+  if [[ -n "${CAFFE_BIN:-}" ]]; then
+    rm -f "$caffe_log"
+  else
+    echo "Caffe 1.0 over 8 runs on this kind of machine (golden/README.md):"
+    grep -o 'over 8 runs[^|]*' "$golden/README.md" || true
+  fi
   rm -f "$ours"
 fi
 
