@@ -46,7 +46,8 @@ public final class LMDBDatabase: Database {
   ///
   /// - Throws: `CaffeError.database` naming `path`: a missing database, a path that is LMDB's
   ///   `data.mdb` file rather than its folder, a LevelDB folder, an existing path in `.new` mode,
-  ///   or LMDB's own error.
+  ///   a truncated or damaged `data.mdb` in `.read` mode (see ``LMDBPageCheck``), or LMDB's own
+  ///   error.
   public static func open(_ path: String, mode: DatabaseMode) throws -> LMDBDatabase {
     try LMDBDatabase(path: path, mode: mode)
   }
@@ -79,7 +80,11 @@ public final class LMDBDatabase: Database {
         path: path, reason: "permission denied; check the folder's and its files' permissions")
     }
     self.environment = environment
-    if mode == .read { try checkNotTruncated(environment) }
+    if mode == .read {
+      try checkNotTruncated(environment)
+      try LMDBPageCheck.check(
+        dataFile: (path as NSString).appendingPathComponent("data.mdb"), folder: path)
+    }
     Log.info("Opened lmdb \(path)")
   }
 
