@@ -32,7 +32,7 @@ enum CMYKConversion {
   /// Pixel `pixel`'s cyan, magenta and yellow after applying its black, each in 0...255.
   private static func inks(_ cmyk: [UInt8], _ pixel: Int) -> (Int, Int, Int) {
     let black = Int(cmyk[pixel * 4 + 3])
-    func apply(_ ink: UInt8) -> Int { black - ((255 - Int(ink)) * black >> 8) }
+    func apply(_ ink: UInt8) -> Int { black - (((255 - Int(ink)) * black) >> 8) }
     return (apply(cmyk[pixel * 4]), apply(cmyk[pixel * 4 + 1]), apply(cmyk[pixel * 4 + 2]))
   }
 }

@@ -162,6 +162,16 @@ enum ImageFixtures {
     #expect(ImageFormat(fileExtension: "bmp") == nil)
   }
 
+  /// OpenCV's formulas on the raw (Adobe-inverted) CMYK libjpeg returns; the last pixel's
+  /// products are odd, so the shift must apply to the product, as in C.
+  @Test func cmykPixelsConvertAsInOpenCV() {
+    let cmyk: [UInt8] = [255, 0, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255, 100, 200, 50, 128]
+    let bgr = CMYKConversion.bgr(fromCMYK: cmyk, height: 1, width: 4)
+    #expect(bgr.pixels == [255, 1, 255, 0, 0, 0, 255, 255, 255, 26, 101, 51])
+    let gray = CMYKConversion.gray(fromCMYK: cmyk, height: 2, width: 2)
+    #expect(gray.pixels == [106, 0, 255, 77])
+  }
+
   @Test func missingFileIsAnIOErrorNamingIt() {
     let error = #expect(throws: CaffeError.self) {
       try Image(contentsOfFile: "/nonexistent/picture.png")
