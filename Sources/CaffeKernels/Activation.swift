@@ -14,6 +14,9 @@ public enum Activation {
 
   /// Leaky ReLU forward: `y = max(x, 0) + negativeSlope · min(x, 0)`.
   ///
+  /// `max` and `min` are C++'s `std::max`/`std::min`, as in Caffe: a NaN input stays NaN, and
+  /// so does −∞ when `negativeSlope` is 0 (0 · −∞).
+  ///
   /// - Parameters:
   ///   - count: number of elements.
   ///   - negativeSlope: the slope for negative inputs (`relu_param.negative_slope`, 0 for ReLU).
@@ -25,12 +28,13 @@ public enum Activation {
     forEachRange(count) {
       for i in $0 {
         let v = x[i]
-        y[i] = (v > 0 ? v : 0) + negativeSlope * (v < 0 ? v : 0)
+        y[i] = (v < 0 ? 0 : v) + negativeSlope * (v > 0 ? 0 : v)
       }
     }
   }
 
-  /// Leaky ReLU backward: `dx = dy · (x > 0 ? 1 : negativeSlope)`.
+  /// Leaky ReLU backward: `dx = dy · ((x > 0 ? 1 : 0) + negativeSlope · (x ≤ 0 ? 1 : 0))`,
+  /// as in Caffe (a NaN input passes no gradient).
   ///
   /// - Parameters:
   ///   - count: number of elements.
@@ -45,7 +49,7 @@ public enum Activation {
   ) {
     forEachRange(count) {
       for i in $0 {
-        inputDiff[i] = outputDiff[i] * (x[i] > 0 ? 1 : negativeSlope)
+        inputDiff[i] = outputDiff[i] * (x[i] > 0 ? 1 : (x[i] <= 0 ? negativeSlope : 0))
       }
     }
   }

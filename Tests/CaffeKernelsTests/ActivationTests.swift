@@ -21,6 +21,26 @@ import Testing
     }
   }
 
+  /// Caffe's std::max/std::min keep a NaN, and 0 · min(−∞, 0) is NaN; a NaN passes no
+  /// gradient back.
+  @Test(arguments: [Float(0), 0.1])
+  func reluKeepsNaNAsCaffeDoes(slope: Float) {
+    let x: [Float] = [.nan, -.infinity, .infinity]
+    withArena { arena in
+      let y = arena.floats(count: 3)
+      Activation.reluForward(count: 3, negativeSlope: slope, x: arena.floats(x), into: y)
+      let out = array(y, 3)
+      #expect(out[0].isNaN)
+      #expect(slope == 0 ? out[1].isNaN : out[1] == -.infinity)
+      #expect(out[2] == .infinity)
+      let dx = arena.floats(count: 3)
+      Activation.reluBackward(
+        count: 3, negativeSlope: slope, x: arena.floats(x), outputDiff: arena.floats([1, 1, 1]),
+        into: dx)
+      #expect(array(dx, 3) == [0, slope, 1])
+    }
+  }
+
   @Test func sigmoidForwardAndBackward() {
     let expected = Self.x.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }
     withArena { arena in
