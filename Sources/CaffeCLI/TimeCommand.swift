@@ -29,6 +29,11 @@ public struct TimeCommand: ParsableCommand {
   @Option(name: .customLong("phase"), help: "Optional; network phase (TRAIN or TEST).")
   var phase = ""
 
+  @Option(
+    name: .customLong("weights"),
+    help: "Accepted as Caffe's global flag; timing does not depend on weights, so none are read.")
+  var weights = ""
+
   @OptionGroup var netState: NetStateOptions
 
   /// Creates the command with every option at its default; the parser fills them in.
@@ -43,6 +48,7 @@ public struct TimeCommand: ParsableCommand {
       throw ValidationError("--iterations must be at least 1 (given \(iterations))")
     }
     let netPhase = try parsedPhase()
+    if !weights.isEmpty { Log.info("caffe time does not read weights; --weights ignored") }
     netState.useCPU()
     let net = try locatingLayerErrors(in: [model]) {
       try Net(try netState.netParameter(path: model, phase: netPhase))

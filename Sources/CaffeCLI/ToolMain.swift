@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Arguments may be written gflags-style (`-solver=x`, `-solver x`, `--solver=x`, and for a
 /// ``GFlagsBooleans`` command `--gray=true` or `--nogray`); they are normalised for
-/// swift-argument-parser first. A failure of any kind (bad flags, a missing
+/// swift-argument-parser first, after glog's own flags are taken out (``GLogFlags``). A failure of any kind (bad flags, a missing
 /// file, a broken prototxt) prints one line, `error: <message>`, and gives exit status 1;
 /// `--help` prints the usage to standard output and gives 0. A command that needs another
 /// status (Caffe's upgrade tools return 2 for an unparsable file) throws `ExitCode(n)` after
@@ -32,7 +32,7 @@ public enum ToolMain {
     errorOutput: (String) -> Void = writeToStandardError
   ) -> Int32 {
     do {
-      var normalized = normalizeGFlags(arguments)
+      var normalized = try GLogFlags.apply(normalizeGFlags(arguments))
       if let booleans = command as? any GFlagsBooleans.Type {
         normalized = normalizeGFlagsBooleans(normalized, names: booleans.booleanFlags)
       }

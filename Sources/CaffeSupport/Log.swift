@@ -17,7 +17,8 @@ public enum Log {
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var sinkStorage: (@Sendable (String) -> Void)?
-  nonisolated(unsafe) private static var quietStorage = false
+  nonisolated(unsafe) private static var minimumLevelStorage =
+    Int(ProcessInfo.processInfo.environment["GLOG_minloglevel"] ?? "") ?? 0
 
   /// Receives each formatted line (without the trailing newline) instead of standard error.
   public static var sink: (@Sendable (String) -> Void)? {
@@ -25,17 +26,20 @@ public enum Log {
     set { lock.withLock { sinkStorage = newValue } }
   }
 
-  /// When true, info lines are dropped (warnings and errors still go out).
-  public static var quiet: Bool {
-    get { lock.withLock { quietStorage } }
-    set { lock.withLock { quietStorage = newValue } }
+  /// glog's `minloglevel`: the lowest severity written.
+  ///
+  /// 0 keeps info, warning and error lines, 1 drops info, 2 keeps errors only, 3 drops all.
+  /// Starts from the `GLOG_minloglevel` environment variable, as in Caffe, else 0.
+  public static var minimumLevel: Int {
+    get { lock.withLock { minimumLevelStorage } }
+    set { lock.withLock { minimumLevelStorage = newValue } }
   }
 
   /// Logs an informational line.
   public static func info(
     _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
   ) {
-    if quiet { return }
+    if minimumLevel > 0 { return }
     write(.info, message(), file: file, line: line)
   }
 
@@ -43,6 +47,7 @@ public enum Log {
   public static func warning(
     _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
   ) {
+    if minimumLevel > 1 { return }
     write(.warning, message(), file: file, line: line)
   }
 
@@ -50,6 +55,7 @@ public enum Log {
   public static func error(
     _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
   ) {
+    if minimumLevel > 2 { return }
     write(.error, message(), file: file, line: line)
   }
 

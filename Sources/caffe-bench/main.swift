@@ -84,7 +84,7 @@ func peakResidentMegabytes() -> Double? {
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-Log.quiet = true
+Log.minimumLevel = 1
 Parallel.configureDefaultThreading()
 if options.mode == .db {
   do {

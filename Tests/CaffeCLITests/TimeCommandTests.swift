@@ -1,6 +1,7 @@
 // `caffe time` on a net without a loss: every layer's backward is timed, plus GFLOP/s rows.
 
 import CaffeCLI
+import CaffeSupport
 import CaffeTestSupport
 import Foundation
 import Testing
@@ -46,5 +47,31 @@ import Testing
       #expect(lines.contains { $0.contains(" \(layer)\tforward: ") && $0.hasSuffix(" GFLOP/s") })
     }
     #expect(!lines.contains { $0.contains(" relu\tforward: ") && $0.contains("GFLOP/s") })
+  }
+
+  /// Caffe's tools take glog's flags and `caffe time` takes the global `--weights`; here
+  /// `-minloglevel=1` silences info lines and the other glog flags change nothing.
+  @Test func glogFlagsAndWeightsAreAccepted() throws {
+    let folder = try Golden.temporaryDirectory()
+    let model = folder.appendingPathComponent("deploy.prototxt")
+    try Self.deployNet.write(to: model, atomically: true, encoding: .utf8)
+    let common = ["time", "-model=\(model.path)", "-iterations", "1", "-weights=none.caffemodel"]
+    let glog = ["-logtostderr", "--noalsologtostderr", "-v=2", "--stderrthreshold", "0"]
+    let loud = LogCapture()
+    let shown = loud.capture { CaffeRun(common + glog) }
+    #expect(shown.status == 0, "\(shown.errors)")
+    #expect(loud.messages.contains("caffe time does not read weights; --weights ignored"))
+    // Captures run one at a time, so restoring the level inside this one hides it from others.
+    let quiet = LogCapture()
+    let level = Log.minimumLevel
+    let silenced = quiet.capture {
+      let run = CaffeRun(common + ["-minloglevel=1"])
+      Log.minimumLevel = level
+      return run
+    }
+    #expect(silenced.status == 0, "\(silenced.errors)")
+    #expect(quiet.messages.isEmpty)
+    let bad = CaffeRun(common + ["--minloglevel=7"])
+    #expect(bad.status == 1 && bad.errors.first?.contains("--minloglevel must be 0") == true)
   }
 }
