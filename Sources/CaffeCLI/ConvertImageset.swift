@@ -96,7 +96,7 @@ public struct ConvertImageset: ParsableCommand, GFlagsBooleans {
   /// - Throws: `CaffeError.io` for an unreadable list file; `CaffeError.database` when the
   ///   output exists or cannot be written; `CaffeError.invalidFile` naming the list line when
   ///   `--check_size` finds a record of another size, when the list is empty, or when no image
-  ///   could be converted (then the new database is removed).
+  ///   could be converted. A database this run created is removed when the run fails.
   public func run() throws {
     if (resizeHeight > 0) != (resizeWidth > 0) {
       Log.warning(
@@ -117,7 +117,34 @@ public struct ConvertImageset: ParsableCommand, GFlagsBooleans {
     }
     let db = try openDatabase(
       backend: try DatabaseBackend(parsing: backend), path: database, mode: .new)
-    defer { db.close() }
+    let count: Int
+    do {
+      count = try convert(entries, into: db)
+      db.close()
+    } catch {
+      db.close()
+      try? FileManager.default.removeItem(atPath: database)
+      Log.info("Removed the unfinished database \(database)")
+      throw error
+    }
+    guard count > 0 else {
+      try? FileManager.default.removeItem(atPath: database)
+      throw CaffeError.invalidFile(
+        path: listFile,
+        reason: "none of its \(entries.count) images could be converted (see the errors above); "
+          + "no database was written")
+    }
+    if count < entries.count {
+      Log.warning(
+        "Skipped \(entries.count - count) of \(entries.count) images (see the errors above).")
+    }
+  }
+
+  /// Writes the entries' Datums into `db`, committing every 1 000, and returns how many were
+  /// written.
+  /// - Throws: `CaffeError.invalidFile` when `--check_size` finds an image of another size;
+  ///   `CaffeError.database` when a record cannot be encoded or written.
+  private func convert(_ entries: [ImageListEntry], into db: any Database) throws -> Int {
     let transaction = try db.transaction()
     var count = 0
     var firstShape: [Int]?
@@ -146,18 +173,7 @@ public struct ConvertImageset: ParsableCommand, GFlagsBooleans {
       try transaction.commit()
       Log.info("Processed \(count) files.")
     }
-    guard count > 0 else {
-      db.close()
-      try? FileManager.default.removeItem(atPath: database)
-      throw CaffeError.invalidFile(
-        path: listFile,
-        reason: "none of its \(entries.count) images could be converted (see the errors above); "
-          + "no database was written")
-    }
-    if count < entries.count {
-      Log.warning(
-        "Skipped \(entries.count - count) of \(entries.count) images (see the errors above).")
-    }
+    return count
   }
 
   /// The Datum for one list entry, or nil (after logging why) when it cannot be made.

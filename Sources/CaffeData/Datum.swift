@@ -51,8 +51,16 @@ extension Datum {
   ///   - key: the record's key, named in the error.
   ///   - source: the database's path, named in the error.
   /// - Returns: the encoded bytes.
-  /// - Throws: `CaffeError.database` when swift-protobuf cannot encode it.
+  /// - Throws: `CaffeError.database` when it holds 2 GiB or more (protobuf's limit for one
+  ///   message) or swift-protobuf cannot encode it.
   public func serializedValue(key: [UInt8], source: String) throws -> [UInt8] {
+    let payload = data.count + floatData.count * 4
+    guard payload < Int(Int32.max) else {
+      throw CaffeError.database(
+        path: source,
+        reason: "the Datum for key \"\(String(decoding: key, as: UTF8.self))\" holds "
+          + "\(payload) bytes, over protobuf's 2 GiB limit for one record")
+    }
     do {
       return try serializedBytes()
     } catch {

@@ -189,7 +189,8 @@ public final class LMDBDatabase: Database {
     case .folder where mode == .read && !folderHolds(path, "data.mdb"):
       let hint =
         folderHolds(path, "CURRENT")
-        ? "it holds a LevelDB database; use backend LEVELDB (--backend=leveldb)"
+        ? "it holds a LevelDB database; use backend LEVELDB (backend: LEVELDB in a "
+          + "data_param, --backend=leveldb on the command line)"
         : "it holds no data.mdb"
       throw CaffeError.database(path: path, reason: "not an LMDB database: \(hint)")
     case .folder:

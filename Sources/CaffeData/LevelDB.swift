@@ -116,7 +116,7 @@ public final class LevelDBDatabase: Database {
         throw CaffeError.database(
           path: path,
           reason: "not a LevelDB database: it holds an LMDB database; use backend LMDB "
-            + "(--backend=lmdb)")
+            + "(backend: LMDB in a data_param, --backend=lmdb on the command line)")
       }
       if mode == .read && kind == .folder && !folderHolds(path, "CURRENT") {
         throw CaffeError.database(

@@ -238,6 +238,7 @@ func runCapturingLog<Command: ParsableCommand>(
       ConvertImageset.self, ["--check_size", set.root, set.list, set.path("c")])
     #expect(run.status == 1)
     #expect(run.errors.first?.contains("list.txt:2: b.png holds 3 × 3 × 5") == true)
+    #expect(!FileManager.default.fileExists(atPath: set.path("c")))
   }
 
   @Test func badArgumentsAreOneErrorLine() throws {
