@@ -39,7 +39,7 @@ enum GLogFlags {
       }
       let flag = argument.drop { $0 == "-" }
       let name = String(flag.prefix { $0 != "=" })
-      guard argument.hasPrefix("-"), flag.count < argument.count else {
+      guard argument.hasPrefix("-") else {
         result.append(argument)
         continue
       }
@@ -52,15 +52,17 @@ enum GLogFlags {
         result.append(argument)
         continue
       }
-      var value = flag.contains("=") ? String(flag.drop { $0 != "=" }.dropFirst()) : nil
-      if value == nil {
+      let value: String
+      if let equals = flag.firstIndex(of: "=") {
+        value = String(flag[flag.index(after: equals)...])
+      } else {
         guard index < arguments.count else {
           throw ValidationError("glog flag --\(name) needs a value")
         }
         value = arguments[index]
         index += 1
       }
-      try use(name, value ?? "")
+      try use(name, value)
     }
     return result
   }
