@@ -131,9 +131,11 @@ struct DbStatCommand: ParsableCommand {
   func report() throws -> [String] {
     let backend = try options.resolvedBackend()
     var lines = ["database: \(options.database)", "backend: \(backend.rawValue)"]
+    let database = try options.open()
+    defer { database.close() }
     var pageLines: [String] = []
-    if backend == .lmdb {
-      let stats = try LMDBDatabase.statistics(at: options.database)
+    if let lmdb = database as? LMDBDatabase {
+      let stats = try lmdb.statistics()
       let used = (stats.lastPage + 1) * stats.pageSize
       pageLines = [
         "map size: \(stats.mapSize) bytes",
@@ -146,7 +148,7 @@ struct DbStatCommand: ParsableCommand {
     var first: (key: String, shape: String)?
     var labels: [Int32: Int] = [:]
     var notDatums = 0
-    try options.forEachRecord { key, value in
+    try DatabaseOptions.forEachRecord(in: database) { key, value in
       entries += 1
       guard let datum = try? Datum(serializedBytes: value) else {
         notDatums += 1

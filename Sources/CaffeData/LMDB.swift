@@ -138,7 +138,7 @@ public final class LMDBDatabase: Database {
     }
   }
 
-  private func openEnvironment() throws -> LMDBEnvironment {
+  func openEnvironment() throws -> LMDBEnvironment {
     guard let environment else { throw closedDatabaseError(path) }
     return environment
   }

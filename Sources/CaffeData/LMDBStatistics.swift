@@ -1,7 +1,6 @@
 // LMDBStatistics: the page and map figures LMDB keeps for a database (for `caffe db stat`).
 
 import CLMDB
-import CaffeSupport
 
 /// What LMDB's `mdb_env_info` and `mdb_env_stat` report for a database's main B-tree.
 public struct LMDBStatistics: Equatable, Sendable {
@@ -24,29 +23,16 @@ public struct LMDBStatistics: Equatable, Sendable {
 }
 
 extension LMDBDatabase {
-  /// Reads the statistics of the LMDB database in folder `path`.
+  /// Reads the statistics of this open database.
   ///
-  /// The database is opened read-only without locking, so nothing is written into its folder;
-  /// figures read while another process writes may be a transaction old.
-  /// - Throws: `CaffeError.database` naming `path` for what ``open(_:mode:)`` refuses in read
-  ///   mode, or LMDB's own error.
-  public static func statistics(at path: String) throws -> LMDBStatistics {
-    try LMDBDatabase(path: path, mode: .read).close()
-    var handle: OpaquePointer?
-    let created = mdb_env_create(&handle)
-    guard created == MDB_SUCCESS, let handle else {
-      throw error(created, "creating the environment", path: path)
-    }
-    defer { mdb_env_close(handle) }
-    let flags = UInt32(MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS)
-    var code = mdb_env_open(handle, path, flags, 0o664)
-    guard code == MDB_SUCCESS else { throw error(code, "opening", path: path) }
+  /// - Throws: `CaffeError.database` when the database is closed, or LMDB's own error.
+  public func statistics() throws -> LMDBStatistics {
+    let environment = try openEnvironment()
+    try environment.requireOpen()
     var info = MDB_envinfo()
-    code = mdb_env_info(handle, &info)
-    guard code == MDB_SUCCESS else { throw error(code, "reading the environment", path: path) }
+    try environment.check(mdb_env_info(environment.handle, &info), "reading the environment")
     var stat = MDB_stat()
-    code = mdb_env_stat(handle, &stat)
-    guard code == MDB_SUCCESS else { throw error(code, "reading the statistics", path: path) }
+    try environment.check(mdb_env_stat(environment.handle, &stat), "reading the statistics")
     return LMDBStatistics(
       mapSize: info.me_mapsize, pageSize: Int(stat.ms_psize), lastPage: info.me_last_pgno,
       depth: Int(stat.ms_depth), branchPages: stat.ms_branch_pages,
